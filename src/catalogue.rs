@@ -1,0 +1,1 @@
+//! The error-code catalogues of PanDA (pilot, transform, server), embedded from `assets/`.

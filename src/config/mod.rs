@@ -1,0 +1,1 @@
+//! Configuration: schema, layered loading, validation with file positions, paths.

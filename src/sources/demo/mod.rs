@@ -1,0 +1,1 @@
+//! The embedded simulated PanDA that feeds every pane when nothing is configured.

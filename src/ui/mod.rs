@@ -1,0 +1,3 @@
+//! Drawing. Reads the app state, never changes it, never awaits.
+
+pub mod theme;

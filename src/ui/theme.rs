@@ -1,0 +1,1 @@
+//! Themes: named styles loaded from TOML, adapted to the terminal colour support.
