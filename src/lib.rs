@@ -7,5 +7,7 @@ pub mod catalogue;
 pub mod config;
 pub mod domain;
 pub mod keymap;
+pub mod metrics;
 pub mod sources;
+pub mod triage;
 pub mod ui;

@@ -1,3 +1,4 @@
 //! Drawing. Reads the app state, never changes it, never awaits.
 
+pub mod text;
 pub mod theme;

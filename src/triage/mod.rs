@@ -1,0 +1,11 @@
+//! Error triage: diagnostics normalised into patterns, and failed jobs grouped by
+//! (source, code, pattern).
+//!
+//! Grouping is pure and deterministic: the same jobs always give the same groups with the same ids,
+//! whatever order they arrive in.
+
+pub mod group;
+pub mod normalize;
+
+pub use group::{ErrorGroup, group_errors};
+pub use normalize::normalize;
