@@ -1,1 +1,0 @@
-//! Keymaps: per-context bindings loaded from TOML, user maps merged over the defaults.
