@@ -1,0 +1,549 @@
+//! Validation of a config file's text: every problem in one pass, each with its line and column.
+//!
+//! Policy: a syntax error, a wrong type or an invalid value is an error; an unknown key is a
+//! warning (with a "did you mean" when a known key is close) and the rest of the file still
+//! loads. To report every problem rather than the first, a failing key is removed and the
+//! document is deserialized again until it goes through. This module only reads the text it is
+//! given; it never touches the file system and never rewrites the user's file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::schema::Config;
+
+/// How serious a problem is: errors stop the console from starting, warnings do not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        })
+    }
+}
+
+/// Where a problem comes from: a place in a file, an environment variable or a flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// `line` and `column` are 1-based; the column counts characters, not bytes.
+    File {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    Env {
+        variable: String,
+    },
+    Flag {
+        flag: String,
+    },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::File { path, line, column } => {
+                write!(f, "{}:{line}:{column}", path.display())
+            }
+            Origin::Env { variable } => write!(f, "environment variable {variable}"),
+            Origin::Flag { flag } => write!(f, "flag {flag}"),
+        }
+    }
+}
+
+/// One thing wrong with the configuration, ready to show to the user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub severity: Severity,
+    pub origin: Origin,
+    /// The dotted key, such as `ui.max_fps`; empty for syntax errors.
+    pub key_path: String,
+    /// The whole explanation, starting with the key path when one applies.
+    pub message: String,
+}
+
+impl Problem {
+    /// The file, when the problem is in one.
+    pub fn file(&self) -> Option<&Path> {
+        match &self.origin {
+            Origin::File { path, .. } => Some(path),
+            Origin::Env { .. } | Origin::Flag { .. } => None,
+        }
+    }
+
+    /// The 1-based line and column, when the problem is in a file.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match &self.origin {
+            Origin::File { line, column, .. } => Some((*line, *column)),
+            Origin::Env { .. } | Origin::Flag { .. } => None,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.origin, self.severity, self.message)
+    }
+}
+
+/// The outcome of checking a file: the configuration exactly when there is no error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Checked {
+    pub config: Option<Config>,
+    /// In the order they appear in the file.
+    pub problems: Vec<Problem>,
+}
+
+/// Checks the text of a config file; `file` is only used to name it in the problems.
+pub fn check(text: &str, file: &Path) -> Checked {
+    let locator = Locator { text, file };
+
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        let problems = syntax_errors
+            .iter()
+            .map(|error| locator.syntax_problem(error))
+            .collect();
+        return Checked {
+            config: None,
+            problems,
+        };
+    }
+
+    let known = known_keys();
+    let mut problems = Vec::new();
+    let mut remaining = document.clone();
+
+    // serde accepts an array for a struct, filling fields by position, so `[[ui]]` or
+    // `ui = ["light"]` must be caught before deserializing.
+    let mut not_tables = Vec::new();
+    find_non_tables(document.get_ref(), &known, &mut Vec::new(), &mut not_tables);
+    for path in not_tables {
+        problems.push(locator.invalid_value(document.get_ref(), &path, "expected a table", None));
+        remove(remaining.get_mut(), &path);
+    }
+
+    let config = loop {
+        let mut unknown = Vec::new();
+        match deserialize(remaining.clone(), &mut unknown) {
+            Ok(config) => {
+                problems.extend(
+                    unknown
+                        .iter()
+                        .filter_map(|path| path.split_last())
+                        .map(|key| locator.unknown_key(document.get_ref(), &known, key)),
+                );
+                break config;
+            }
+            Err(error) => {
+                let path = key_segments(error.path());
+                let error = error.inner();
+                let expected = expectation(error.message());
+                problems.push(locator.invalid_value(
+                    document.get_ref(),
+                    &path,
+                    &expected,
+                    error.span(),
+                ));
+                // Without a key to remove, retrying would fail the same way forever.
+                if !remove(remaining.get_mut(), &path) {
+                    break Config::default();
+                }
+            }
+        }
+    };
+
+    problems.sort_by_key(|problem| problem.position());
+    let has_errors = problems.iter().any(Problem::is_error);
+    Checked {
+        config: (!has_errors).then_some(config),
+        problems,
+    }
+}
+
+/// Deserializes the document, collecting the paths of keys the schema does not know.
+fn deserialize<'i>(
+    document: Spanned<DeTable<'i>>,
+    unknown: &mut Vec<Vec<String>>,
+) -> Result<Config, serde_path_to_error::Error<toml::de::Error>> {
+    let deserializer = toml::de::Deserializer::from(document);
+    let mut collect = |path: serde_ignored::Path<'_>| unknown.push(ignored_segments(&path));
+    let tracked = serde_ignored::Deserializer::new(deserializer, &mut collect);
+    serde_path_to_error::deserialize(tracked)
+}
+
+fn ignored_segments(path: &serde_ignored::Path<'_>) -> Vec<String> {
+    match path {
+        serde_ignored::Path::Root => Vec::new(),
+        serde_ignored::Path::Map { parent, key } => {
+            let mut segments = ignored_segments(parent);
+            segments.push(key.clone());
+            segments
+        }
+        serde_ignored::Path::Seq { parent, index } => {
+            let mut segments = ignored_segments(parent);
+            segments.push(index.to_string());
+            segments
+        }
+        serde_ignored::Path::Some { parent }
+        | serde_ignored::Path::NewtypeStruct { parent }
+        | serde_ignored::Path::NewtypeVariant { parent } => ignored_segments(parent),
+    }
+}
+
+fn key_segments(path: &serde_path_to_error::Path) -> Vec<String> {
+    path.iter()
+        .filter_map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+            serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {
+                None
+            }
+        })
+        .collect()
+}
+
+/// Collects the paths where the schema has a section but the document has something else.
+fn find_non_tables(
+    document: &DeTable<'_>,
+    known: &toml::Table,
+    prefix: &mut Vec<String>,
+    found: &mut Vec<Vec<String>>,
+) {
+    for (key, value) in document {
+        let Some(toml::Value::Table(known_inner)) = known.get(key.get_ref().as_ref()) else {
+            continue;
+        };
+        prefix.push(key.get_ref().to_string());
+        match value.get_ref() {
+            DeValue::Table(inner) => find_non_tables(inner, known_inner, prefix, found),
+            _ => found.push(prefix.clone()),
+        }
+        prefix.pop();
+    }
+}
+
+/// Removes the key at `path`; false when there is no such key.
+fn remove(table: &mut DeTable<'_>, path: &[String]) -> bool {
+    match path {
+        [] => false,
+        [key] => table.remove(key.as_str()).is_some(),
+        [key, rest @ ..] => match table.get_mut(key.as_str()).map(Spanned::get_mut) {
+            Some(DeValue::Table(inner)) => remove(inner, rest),
+            _ => false,
+        },
+    }
+}
+
+/// The key and value found at `path`, with their spans.
+fn lookup<'d, 'i>(
+    table: &'d DeTable<'i>,
+    path: &[String],
+) -> Option<(
+    &'d Spanned<std::borrow::Cow<'i, str>>,
+    &'d Spanned<DeValue<'i>>,
+)> {
+    let (first, rest) = path.split_first()?;
+    let (key, value) = table.iter().find(|(key, _)| key.get_ref() == first)?;
+    if rest.is_empty() {
+        return Some((key, value));
+    }
+    match value.get_ref() {
+        DeValue::Table(inner) => lookup(inner, rest),
+        _ => None,
+    }
+}
+
+/// Every key the schema knows, as a tree, taken from the defaults so it cannot drift.
+fn known_keys() -> toml::Table {
+    toml::Table::try_from(Config::default()).unwrap_or_default()
+}
+
+fn known_table<'t>(known: &'t toml::Table, path: &[String]) -> Option<&'t toml::Table> {
+    path.iter()
+        .try_fold(known, |table, key| table.get(key)?.as_table())
+}
+
+/// Renders a key path the way it would be written in TOML: bare keys joined by dots.
+pub(crate) fn join_key_path(path: &[String]) -> String {
+    let quoted: Vec<String> = path
+        .iter()
+        .map(|key| {
+            let bare = !key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if bare {
+                key.clone()
+            } else {
+                format!("{key:?}")
+            }
+        })
+        .collect();
+    quoted.join(".")
+}
+
+/// The closest known key, if it is close enough to be a likely typo.
+fn closest<'k>(unknown: &str, candidates: impl Iterator<Item = &'k String>) -> Option<&'k str> {
+    const SIMILAR_ENOUGH: f64 = 0.8;
+    candidates
+        .map(|candidate| (strsim::jaro_winkler(unknown, candidate), candidate))
+        .filter(|(similarity, _)| *similarity >= SIMILAR_ENOUGH)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate.as_str())
+}
+
+/// The section where a key of this exact name belongs, when it is not the one it was found in.
+fn home_of(known: &toml::Table, key: &str, prefix: &mut Vec<String>) -> Option<String> {
+    for (name, value) in known {
+        if name == key && !prefix.is_empty() {
+            return Some(join_key_path(prefix));
+        }
+        if let Some(inner) = value.as_table() {
+            prefix.push(name.clone());
+            let found = home_of(inner, key, prefix);
+            prefix.pop();
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+    None
+}
+
+/// Turns spans of one file into problems with lines and columns.
+struct Locator<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl Locator<'_> {
+    fn origin(&self, offset: usize) -> Origin {
+        let (line, column) = line_column(self.text, offset);
+        Origin::File {
+            path: self.file.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    fn syntax_problem(&self, error: &toml::de::Error) -> Problem {
+        let span = error.span().unwrap_or_default();
+        let mut message = error.message().trim().replace('\n', "; ");
+
+        // The parser points at the offending text without quoting it; quote it when it is short.
+        let offending = self.text.get(span.clone()).unwrap_or_default();
+        let quotable = !offending.trim().is_empty()
+            && !offending.contains('\n')
+            && offending.chars().count() <= 40
+            && !message.contains(&format!("`{offending}`"));
+        if quotable && message.contains("expected") {
+            message.push_str(&format!(", found `{offending}`"));
+        } else if quotable {
+            message.push_str(&format!(" `{offending}`"));
+        }
+
+        let offset = span.start;
+        Problem {
+            severity: Severity::Error,
+            origin: self.origin(offset),
+            key_path: String::new(),
+            message: format!("invalid TOML: {message}"),
+        }
+    }
+
+    fn unknown_key(
+        &self,
+        document: &DeTable<'_>,
+        known: &toml::Table,
+        (key, parent): (&String, &[String]),
+    ) -> Problem {
+        let path = [parent, std::slice::from_ref(key)].concat();
+        let found = lookup(document, &path);
+        let offset = found.map_or(0, |(key, _)| key.span().start);
+        let is_table = matches!(
+            found.map(|(_, value)| value.get_ref()),
+            Some(DeValue::Table(_))
+        );
+
+        let shown_key = join_key_path(std::slice::from_ref(key));
+        let mut message = match (parent.is_empty(), is_table) {
+            (true, true) => format!("unknown section `[{shown_key}]`"),
+            (true, false) => format!("unknown top-level key `{shown_key}`"),
+            (false, _) => format!("unknown key `{shown_key}` in [{}]", join_key_path(parent)),
+        };
+        let siblings = known_table(known, parent).map(|table| table.keys());
+        if let Some(suggestion) = siblings.and_then(|keys| closest(key, keys)) {
+            message.push_str(&format!(" (did you mean `{suggestion}`?)"));
+        } else if let Some(home) = home_of(known, key, &mut Vec::new()) {
+            message.push_str(&format!(" (`{key}` belongs in [{home}])"));
+        }
+
+        Problem {
+            severity: Severity::Warning,
+            origin: self.origin(offset),
+            key_path: join_key_path(&path),
+            message,
+        }
+    }
+
+    /// An error at the value of `path`; `fallback` locates it when the path is not in the file.
+    fn invalid_value(
+        &self,
+        document: &DeTable<'_>,
+        path: &[String],
+        expected: &str,
+        fallback: Option<std::ops::Range<usize>>,
+    ) -> Problem {
+        let key_path = join_key_path(path);
+        let found = lookup(document, path).map(|(_, value)| value);
+        let offset = found
+            .map(Spanned::span)
+            .or(fallback)
+            .map_or(0, |span| span.start);
+
+        let message = match found {
+            Some(value) => format!(
+                "{key_path}: {expected}, found {}",
+                self.describe(value.get_ref(), value.span())
+            ),
+            None => format!("{key_path}: {expected}"),
+        };
+
+        Problem {
+            severity: Severity::Error,
+            origin: self.origin(offset),
+            key_path,
+            message,
+        }
+    }
+
+    /// The type of a value and, for scalars, its text as written in the file.
+    fn describe(&self, value: &DeValue<'_>, span: std::ops::Range<usize>) -> String {
+        const MAX_SHOWN_CHARS: usize = 60;
+        match value {
+            DeValue::Table(_) => "a table".to_owned(),
+            DeValue::Array(_) => "an array".to_owned(),
+            scalar => {
+                // Multi-line strings stay on the problem's one line, with their newlines shown.
+                let written = self.text.get(span).unwrap_or_default().trim();
+                let one_line = written.replace("\r\n", "\\n").replace('\n', "\\n");
+                let mut shown: String = one_line.chars().take(MAX_SHOWN_CHARS).collect();
+                if shown.len() < one_line.len() {
+                    shown.push('…');
+                }
+                format!("{} {shown}", scalar.type_str())
+            }
+        }
+    }
+}
+
+/// The "expected …" part of a deserialization error.
+///
+/// serde phrases type and value errors as "invalid …: <found>, expected <what>". The found part
+/// is dropped because the caller rewrites it from the input, as the user wrote it; a message
+/// in another shape is kept whole.
+pub(crate) fn expectation(message: &str) -> String {
+    message
+        .rsplit_once(", expected ")
+        .map(|(_, expected)| format!("expected {expected}"))
+        .unwrap_or_else(|| message.to_owned())
+}
+
+/// The 1-based line and character column of a byte offset.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut boundary = offset.min(text.len());
+    while !text.is_char_boundary(boundary) {
+        boundary -= 1;
+    }
+    let before = &text[..boundary];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        check(text, Path::new("c.toml"))
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn known_keys_cover_every_section() {
+        let known = known_keys();
+        for section in ["ui", "demo", "log", "panes"] {
+            assert!(
+                known.get(section).is_some_and(toml::Value::is_table),
+                "{section}"
+            );
+        }
+        assert!(known_table(&known, &["panes".to_owned(), "metrics".to_owned()]).is_some());
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        assert_eq!(line_column("a = 1\nb = \"é\", c", 15), (2, 9));
+        assert_eq!(line_column("x", 0), (1, 1));
+        assert_eq!(line_column("x", 99), (1, 2));
+        assert_eq!(line_column("é", 1), (1, 1));
+    }
+
+    #[test]
+    fn key_paths_quote_keys_that_are_not_bare() {
+        let path = ["panes".to_owned(), "a.b".to_owned(), String::new()];
+        assert_eq!(join_key_path(&path), r#"panes."a.b"."""#);
+    }
+
+    #[test]
+    fn wrong_type_names_key_expectation_and_value_as_written() {
+        assert_eq!(
+            problems("[ui]\nmax_fps = \"30\"\n"),
+            [
+                r#"c.toml:2:11: error: ui.max_fps: expected an integer from 1 to 60, found string "30""#
+            ]
+        );
+    }
+
+    #[test]
+    fn typo_suggests_the_sibling_and_the_file_still_loads() {
+        let checked = check("[ui]\nmax_fsp = 30\n", Path::new("c.toml"));
+        assert_eq!(checked.config, Some(Config::default()));
+        assert_eq!(
+            checked.problems[0].to_string(),
+            "c.toml:2:1: warning: unknown key `max_fsp` in [ui] (did you mean `max_fps`?)"
+        );
+    }
+
+    #[test]
+    fn misplaced_key_names_its_section() {
+        assert_eq!(
+            problems("[ui]\nseed = 3\n"),
+            ["c.toml:2:1: warning: unknown key `seed` in [ui] (`seed` belongs in [demo])"]
+        );
+    }
+
+    #[test]
+    fn every_error_is_reported_in_one_pass() {
+        let found = problems("[ui]\nmax_fps = 0\nclock = 1\n[demo]\nspeed = -5\n");
+        assert_eq!(found.len(), 3, "{found:#?}");
+    }
+}

@@ -1,0 +1,395 @@
+//! The shape of `config.toml`: one struct per section, every key optional with a default.
+//!
+//! Constrained values (frame rate, simulation speed, theme names, enumerations) are validated
+//! while they are deserialized, so a `Config` that exists is a valid one. Each validator fails
+//! with serde's standard `invalid type: …, expected …` or `invalid value: …, expected …` message;
+//! the checker keeps only the text after "expected" and writes the rest itself from the file.
+//!
+//! Adding a section is adding a field to [`Config`] with its own struct here, plus its keys in
+//! `config.example.toml`. This module never reads files or the environment.
+
+use std::fmt;
+
+use serde::de::{self, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// The whole configuration, after defaults, the file, the environment and the flags.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct Config {
+    pub ui: Ui,
+    pub demo: Demo,
+    pub log: Log,
+    pub panes: Panes,
+}
+
+/// `[ui]`: how the console looks and behaves.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct Ui {
+    /// A built-in theme or the stem of a file in `<config dir>/themes/`.
+    #[serde(deserialize_with = "theme_name")]
+    pub theme: String,
+    /// The keymap the user's `keymap.toml` is merged over.
+    pub keymap: BaseKeymap,
+    #[serde(deserialize_with = "max_fps")]
+    pub max_fps: u32,
+    /// Show a UTC clock in the status line.
+    pub clock: bool,
+    pub mouse: bool,
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Self {
+            theme: "default".to_owned(),
+            keymap: BaseKeymap::Default,
+            max_fps: 20,
+            clock: true,
+            mouse: false,
+        }
+    }
+}
+
+/// `[demo]`: the embedded simulated PanDA.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct Demo {
+    /// Seed of the simulation; the same seed replays the same story.
+    #[serde(deserialize_with = "seed")]
+    pub seed: u64,
+    /// Simulated seconds per wall-clock second.
+    #[serde(deserialize_with = "speed")]
+    pub speed: f64,
+}
+
+impl Default for Demo {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            speed: 1.0,
+        }
+    }
+}
+
+/// `[log]`: the log file in the state folder.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct Log {
+    pub level: LogLevel,
+}
+
+/// `[panes.*]`: the initial view of each pane.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct Panes {
+    pub alerts: PaneView,
+    pub tasks: PaneView,
+    pub triage: PaneView,
+    pub metrics: PaneView,
+}
+
+/// The initial sort and filter of one pane.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct PaneView {
+    /// A column name, checked by the pane itself; empty means the pane's own default column.
+    pub sort: String,
+    pub descending: bool,
+    pub filter: String,
+}
+
+impl Default for PaneView {
+    fn default() -> Self {
+        Self {
+            sort: String::new(),
+            descending: true,
+            filter: String::new(),
+        }
+    }
+}
+
+/// The built-in keymaps a user keymap can start from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BaseKeymap {
+    /// k9s- and vim-like.
+    #[default]
+    Default,
+    Emacs,
+}
+
+/// How much goes to the log file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+/// An enumeration written in the file as one of a fixed set of lower-case names.
+pub trait Named: Copy + PartialEq + 'static {
+    /// Every value with its name, in the order they are listed to the user.
+    const ALL: &'static [(&'static str, Self)];
+
+    /// The name as written in the file.
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, value)| *value == self)
+            .map_or("", |(name, _)| name)
+    }
+}
+
+impl Named for BaseKeymap {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("default", BaseKeymap::Default),
+        ("emacs", BaseKeymap::Emacs),
+    ];
+}
+
+impl Named for LogLevel {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("error", LogLevel::Error),
+        ("warn", LogLevel::Warn),
+        ("info", LogLevel::Info),
+        ("debug", LogLevel::Debug),
+        ("trace", LogLevel::Trace),
+    ];
+}
+
+impl fmt::Display for BaseKeymap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for BaseKeymap {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl Serialize for LogLevel {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for BaseKeymap {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(OneOf::<Self>(std::marker::PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for LogLevel {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(OneOf::<Self>(std::marker::PhantomData))
+    }
+}
+
+/// The built-in theme names; any other valid name refers to `themes/<name>.toml`.
+pub const BUILT_IN_THEMES: [&str; 4] = ["default", "light", "high-contrast", "truecolor"];
+
+/// Longest theme name accepted; it becomes a file name.
+const THEME_NAME_MAX_CHARS: usize = 64;
+
+pub(crate) fn theme_name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    deserializer.deserialize_any(ThemeName)
+}
+
+pub(crate) fn max_fps<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    let rule = IntegerIn { min: 1, max: 60 };
+    let fps = deserializer.deserialize_any(rule)?;
+    u32::try_from(fps).map_err(|_| de::Error::invalid_value(Unexpected::Unsigned(fps), &rule))
+}
+
+pub(crate) fn seed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn {
+        min: 0,
+        max: u64::MAX,
+    })
+}
+
+pub(crate) fn speed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    deserializer.deserialize_any(NumberIn {
+        above: 0.0,
+        at_most: 3600.0,
+    })
+}
+
+/// An integer from `min` to `max`, both included.
+#[derive(Clone, Copy)]
+struct IntegerIn {
+    min: u64,
+    max: u64,
+}
+
+impl<'de> Visitor<'de> for IntegerIn {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an integer from {} to {}", self.min, self.max)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<u64, E> {
+        self.visit_i128(i128::from(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<u64, E> {
+        self.visit_i128(i128::from(value))
+    }
+
+    fn visit_i128<E: de::Error>(self, value: i128) -> Result<u64, E> {
+        u64::try_from(value)
+            .ok()
+            .filter(|fitting| (self.min..=self.max).contains(fitting))
+            .ok_or_else(|| E::invalid_value(Unexpected::Other("integer out of range"), &self))
+    }
+
+    fn visit_u128<E: de::Error>(self, value: u128) -> Result<u64, E> {
+        u64::try_from(value)
+            .ok()
+            .filter(|fitting| (self.min..=self.max).contains(fitting))
+            .ok_or_else(|| E::invalid_value(Unexpected::Other("integer out of range"), &self))
+    }
+}
+
+/// A number greater than `above` and at most `at_most`; integers are accepted as numbers.
+#[derive(Clone, Copy)]
+struct NumberIn {
+    above: f64,
+    at_most: f64,
+}
+
+impl<'de> Visitor<'de> for NumberIn {
+    type Value = f64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a number greater than {} and at most {}",
+            self.above, self.at_most
+        )
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<f64, E> {
+        // Written so that NaN fails both comparisons and is rejected.
+        if value > self.above && value <= self.at_most {
+            Ok(value)
+        } else {
+            Err(E::invalid_value(Unexpected::Float(value), &self))
+        }
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<f64, E> {
+        // Precision is lost only far outside the accepted range, which is rejected anyway.
+        self.visit_f64(value as f64)
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<f64, E> {
+        self.visit_f64(value as f64)
+    }
+
+    fn visit_i128<E: de::Error>(self, _value: i128) -> Result<f64, E> {
+        Err(E::invalid_value(
+            Unexpected::Other("integer out of range"),
+            &self,
+        ))
+    }
+
+    fn visit_u128<E: de::Error>(self, _value: u128) -> Result<f64, E> {
+        Err(E::invalid_value(
+            Unexpected::Other("integer out of range"),
+            &self,
+        ))
+    }
+}
+
+/// A theme name: built in, or the stem of a file, so no path separators or dots.
+struct ThemeName;
+
+impl ThemeName {
+    fn is_valid(name: &str) -> bool {
+        let length = name.chars().count();
+        (1..=THEME_NAME_MAX_CHARS).contains(&length)
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    }
+}
+
+impl<'de> Visitor<'de> for ThemeName {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a theme name ({}, or the name of a file in themes/ without .toml) \
+             made of 1 to {THEME_NAME_MAX_CHARS} letters, digits, '-' or '_'",
+            BUILT_IN_THEMES.join(", ")
+        )
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        if Self::is_valid(value) {
+            Ok(value.to_owned())
+        } else {
+            Err(E::invalid_value(Unexpected::Str(value), &self))
+        }
+    }
+}
+
+/// One of the names of a [`Named`] enumeration.
+struct OneOf<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Named> Visitor<'de> for OneOf<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = T::ALL
+            .iter()
+            .map(|(name, _)| format!("\"{name}\""))
+            .collect();
+        write!(f, "one of {}", names.join(", "))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<T, E> {
+        T::ALL
+            .iter()
+            .find(|(name, _)| *name == value)
+            .map(|(_, named)| *named)
+            .ok_or_else(|| E::invalid_value(Unexpected::Str(value), &self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for (name, level) in LogLevel::ALL {
+            assert_eq!(level.name(), *name);
+        }
+        assert_eq!(BaseKeymap::Emacs.to_string(), "emacs");
+    }
+
+    #[test]
+    fn theme_names_cannot_leave_the_themes_folder() {
+        assert!(ThemeName::is_valid("high-contrast"));
+        assert!(ThemeName::is_valid("solarisé_2"));
+        assert!(!ThemeName::is_valid(""));
+        assert!(!ThemeName::is_valid("../x"));
+        assert!(!ThemeName::is_valid("dark.toml"));
+        assert!(!ThemeName::is_valid(&"x".repeat(65)));
+    }
+}
