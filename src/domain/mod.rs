@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 /// The four panes of the console, in screen order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PaneId {
     Alerts,
@@ -18,7 +20,12 @@ pub enum PaneId {
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 4] = [PaneId::Alerts, PaneId::Tasks, PaneId::Triage, PaneId::Metrics];
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Alerts,
+        PaneId::Tasks,
+        PaneId::Triage,
+        PaneId::Metrics,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -262,7 +269,10 @@ impl TaskStatus {
 
     /// States an operator has to look at.
     pub fn needs_attention(&self) -> bool {
-        matches!(self, TaskStatus::Failed | TaskStatus::Broken | TaskStatus::Exhausted)
+        matches!(
+            self,
+            TaskStatus::Failed | TaskStatus::Broken | TaskStatus::Exhausted
+        )
     }
 }
 
@@ -361,7 +371,9 @@ impl ErrorSource {
     }
 
     pub fn from_component(name: &str) -> Option<ErrorSource> {
-        ErrorSource::ALL.into_iter().find(|source| source.component() == name)
+        ErrorSource::ALL
+            .into_iter()
+            .find(|source| source.component() == name)
     }
 }
 
@@ -412,12 +424,22 @@ pub enum Feed {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceHealth {
     /// First load in progress; `progress` is a short note such as "312 of 900 tasks".
-    Loading { progress: Option<String> },
-    Fresh { at: Timestamp },
+    Loading {
+        progress: Option<String>,
+    },
+    Fresh {
+        at: Timestamp,
+    },
     /// The last good data is still shown; the latest attempt failed.
-    Stale { since: Timestamp, reason: String, retry_at: Option<Timestamp> },
+    Stale {
+        since: Timestamp,
+        reason: String,
+        retry_at: Option<Timestamp>,
+    },
     /// Nothing good has arrived yet, or the source gave up.
-    Failing { reason: String },
+    Failing {
+        reason: String,
+    },
 }
 
 /// A message from a source task to the app.

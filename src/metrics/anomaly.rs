@@ -65,7 +65,11 @@ fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 0 { (sorted[mid - 1] + sorted[mid]) / 2.0 } else { sorted[mid] })
+    Some(if sorted.len() % 2 == 0 {
+        (sorted[mid - 1] + sorted[mid]) / 2.0
+    } else {
+        sorted[mid]
+    })
 }
 
 #[cfg(test)]
@@ -73,7 +77,9 @@ mod tests {
     use super::*;
 
     fn noisy(n: usize) -> Vec<f64> {
-        (0..n).map(|i| 50.0 + ((i * 7919) % 13) as f64 * 0.5).collect()
+        (0..n)
+            .map(|i| 50.0 + ((i * 7919) % 13) as f64 * 0.5)
+            .collect()
     }
 
     #[test]
@@ -110,6 +116,9 @@ mod tests {
     fn a_flat_series_with_one_step_flags_the_step() {
         let mut values = vec![10.0; 40];
         values[35] = 30.0;
-        assert_eq!(detect(&values).iter().map(|a| a.index).collect::<Vec<_>>(), vec![35]);
+        assert_eq!(
+            detect(&values).iter().map(|a| a.index).collect::<Vec<_>>(),
+            vec![35]
+        );
     }
 }

@@ -17,19 +17,36 @@ pub enum Bar {
 
 /// The range of the finite values, if there are any.
 pub fn finite_range(values: &[f64]) -> Option<(f64, f64)> {
-    values.iter().copied().filter(|v| v.is_finite()).fold(None, |range, v| match range {
-        None => Some((v, v)),
-        Some((low, high)) => Some((low.min(v), high.max(v))),
-    })
+    values
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((low, high)) => Some((low.min(v), high.max(v))),
+        })
 }
 
-/// Scales values to bars of `levels` steps. The bottom of the scale is zero for series that never
-/// go negative, so bar heights compare as quantities.
+/// Scales values to bars of `levels` steps between the lowest and the highest finite value, so
+/// the shape of a series shows even when it moves little around a large level; the heading next
+/// to a sparkline prints the range.
 pub fn bars(values: &[f64], levels: u64) -> Vec<Bar> {
-    let Some((low, high)) = finite_range(values) else {
+    bars_excluding(values, levels, &[])
+}
+
+/// Like [`bars`], but the scale leaves out the points at `outliers` (sorted indices, such as the
+/// anomalies), which are clipped to the edge instead: one spike must not flatten the rest.
+pub fn bars_excluding(values: &[f64], levels: u64, outliers: &[usize]) -> Vec<Bar> {
+    let kept: Vec<f64> = values
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| outliers.binary_search(index).is_err())
+        .map(|(_, value)| *value)
+        .collect();
+    let Some((low, high)) = finite_range(&kept).or_else(|| finite_range(values)) else {
         return values.iter().map(|_| Bar::Gap).collect();
     };
-    let bottom = if low >= 0.0 { 0.0 } else { low };
+    let bottom = low;
     let span = (high - bottom).max(f64::EPSILON);
 
     values
@@ -43,8 +60,12 @@ pub fn bars(values: &[f64], levels: u64) -> Vec<Bar> {
                 Bar::ClippedLow
             } else {
                 let level = ((v - bottom) / span * levels as f64).round();
-                // At least one step for any non-zero value, so small values stay visible.
-                let level = if v > bottom && level < 1.0 { 1.0 } else { level };
+                // At least one step above the lowest value, so any rise stays visible.
+                let level = if v > bottom && level < 1.0 {
+                    1.0
+                } else {
+                    level
+                };
                 Bar::Level(level.clamp(0.0, levels as f64) as u64)
             }
         })
@@ -64,7 +85,8 @@ mod tests {
         assert_eq!(scaled[3], Bar::ClippedHigh);
         assert_eq!(scaled[4], Bar::ClippedLow);
         assert_eq!(scaled[5], Bar::Level(8));
-        assert_eq!(scaled[0], Bar::Level(1));
+        assert_eq!(scaled[0], Bar::Level(0));
+        assert_eq!(scaled[1], Bar::Level(1));
     }
 
     #[test]
@@ -74,7 +96,37 @@ mod tests {
     }
 
     #[test]
+    fn outliers_are_clipped_instead_of_flattening_the_rest() {
+        let values = [10.0, 12.0, 14.0, 400.0, 16.0];
+        let plain = bars(&values, 8);
+        assert_eq!(
+            plain[4],
+            Bar::Level(1),
+            "with the spike in the scale, the rest is flat"
+        );
+        let robust = bars_excluding(&values, 8, &[3]);
+        assert_eq!(
+            robust,
+            vec![
+                Bar::Level(0),
+                Bar::Level(3),
+                Bar::Level(5),
+                Bar::Level(8),
+                Bar::Level(8)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_flat_series_sits_on_the_bottom() {
+        assert_eq!(bars(&[5.0, 5.0], 8), vec![Bar::Level(0), Bar::Level(0)]);
+    }
+
+    #[test]
     fn negative_values_move_the_bottom() {
-        assert_eq!(bars(&[-10.0, 0.0, 10.0], 2), vec![Bar::Level(0), Bar::Level(1), Bar::Level(2)]);
+        assert_eq!(
+            bars(&[-10.0, 0.0, 10.0], 2),
+            vec![Bar::Level(0), Bar::Level(1), Bar::Level(2)]
+        );
     }
 }

@@ -1,3 +1,82 @@
 //! Data sources. Each runs as its own task and reports snapshots and health to the app.
+//!
+//! A source never shares state with the UI: it sends [`SourceEvent`]s over a channel and takes
+//! commands (refresh) over another. A source task that panics is reported in its pane as failing,
+//! and the console keeps running.
 
 pub mod demo;
+
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use crate::domain::{PaneId, SourceEvent, SourceEventKind, SourceHealth};
+
+use self::demo::{DemoCommand, DemoWorld};
+
+/// Handles to the running sources, for the effects the app asks for.
+pub struct Sources {
+    demo: Option<mpsc::Sender<DemoCommand>>,
+}
+
+impl Sources {
+    /// Starts the embedded simulated PanDA for every pane.
+    pub fn start_demo(
+        seed: u64,
+        speed: f64,
+        start: Timestamp,
+        events: mpsc::Sender<SourceEvent>,
+    ) -> Sources {
+        let (commands_tx, commands_rx) = mpsc::channel(8);
+        let world = DemoWorld::new(seed, start);
+        let task = tokio::spawn(demo::run(world, speed, events.clone(), commands_rx));
+        tokio::spawn(supervise("demo", &PaneId::ALL, task, events));
+        Sources {
+            demo: Some(commands_tx),
+        }
+    }
+
+    /// Asks the sources of a pane to fetch now. Never waits: a full queue means a refresh is
+    /// already pending.
+    pub fn refresh(&self, _pane: PaneId) {
+        if let Some(demo) = &self.demo {
+            let _ = demo.try_send(DemoCommand::Refresh);
+        }
+    }
+}
+
+/// Waits for a source task to end; if it panicked, marks its panes as failing with the reason.
+async fn supervise(
+    name: &'static str,
+    panes: &'static [PaneId],
+    task: tokio::task::JoinHandle<()>,
+    events: mpsc::Sender<SourceEvent>,
+) {
+    let Err(error) = task.await else {
+        return;
+    };
+    let reason = if error.is_panic() {
+        let payload = error.into_panic();
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("source crashed: {text}")
+    } else {
+        "source stopped".to_string()
+    };
+    tracing::error!(source = name, %reason, "source task ended");
+    for &pane in panes {
+        let health = SourceHealth::Failing {
+            reason: reason.clone(),
+        };
+        let event = SourceEvent {
+            source: name.to_string(),
+            pane,
+            kind: SourceEventKind::Health(health),
+        };
+        if events.send(event).await.is_err() {
+            return;
+        }
+    }
+}

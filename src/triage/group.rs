@@ -114,23 +114,64 @@ mod tests {
     }
 
     fn pilot(code: i64, diag: &str) -> JobError {
-        JobError { source: ErrorSource::Pilot, code, diag: diag.into() }
+        JobError {
+            source: ErrorSource::Pilot,
+            code,
+            diag: diag.into(),
+        }
     }
 
     #[test]
     fn jobs_with_the_same_shape_of_error_form_one_group() {
         let jobs = vec![
-            job(1, 10, "CERN-PROD", 100, vec![pilot(1099, "Failed to stage-in file:/a/b.root timed out after 30 s")]),
-            job(2, 11, "BNL", 200, vec![pilot(1099, "Failed to stage-in file:/c/d.root timed out after 60 s")]),
-            job(3, 11, "BNL", 150, vec![pilot(1099, "Failed to stage-in file:checksum mismatch")]),
-            job(4, 12, "BNL", 160, vec![JobError { source: ErrorSource::Transform, code: 0, diag: String::new() }]),
+            job(
+                1,
+                10,
+                "CERN-PROD",
+                100,
+                vec![pilot(
+                    1099,
+                    "Failed to stage-in file:/a/b.root timed out after 30 s",
+                )],
+            ),
+            job(
+                2,
+                11,
+                "BNL",
+                200,
+                vec![pilot(
+                    1099,
+                    "Failed to stage-in file:/c/d.root timed out after 60 s",
+                )],
+            ),
+            job(
+                3,
+                11,
+                "BNL",
+                150,
+                vec![pilot(1099, "Failed to stage-in file:checksum mismatch")],
+            ),
+            job(
+                4,
+                12,
+                "BNL",
+                160,
+                vec![JobError {
+                    source: ErrorSource::Transform,
+                    code: 0,
+                    diag: String::new(),
+                }],
+            ),
         ];
         let groups = group_errors(&jobs);
 
         assert_eq!(groups.len(), 2);
         let first = &groups[0];
         assert_eq!(first.key(), "pilot:1099");
-        assert_eq!(first.pattern, "Failed to stage-in file:<PATH> timed out after <N> s");
+        assert_eq!(
+            first.pattern,
+            "Failed to stage-in file:<PATH> timed out after <N> s"
+        );
         assert_eq!(first.jobs, 2);
         assert_eq!(first.tasks.len(), 2);
         assert_eq!(first.top_site(), Some(("BNL", 1)));
@@ -146,7 +187,8 @@ mod tests {
         let b = job(2, 10, "A", 100, vec![pilot(1201, "y:2")]);
         let forward = group_errors(&[a.clone(), b.clone()]);
         let backward = group_errors(&[b, a]);
-        let ids = |groups: &[ErrorGroup]| groups.iter().map(|g| g.id.clone()).collect::<BTreeSet<_>>();
+        let ids =
+            |groups: &[ErrorGroup]| groups.iter().map(|g| g.id.clone()).collect::<BTreeSet<_>>();
         assert_eq!(ids(&forward), ids(&backward));
         assert_eq!(forward[0].id.len(), 12);
     }

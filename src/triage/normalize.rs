@@ -17,16 +17,24 @@ struct Rule {
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let table: [(&str, &str); 11] = [
+        let table: [(&str, &str); 15] = [
             (r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\x22,;()\[\]]+", "<URL>"),
             (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<GUID>"),
             (r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<TIME>"),
             (r"\b\d{1,2}:\d{2}:\d{2}(\.\d+)?\b", "<TIME>"),
             (r"(^|[\s=:'\x22(\[])(/[^\s'\x22,;:()\[\]]+)+", "${1}<PATH>"),
             (r"\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b", "<IP>"),
-            // Dataset and file names: dotted tokens with at least three parts, one of them a number,
-            // such as `EVNT.12345678._001234.pool.root.1` or `mc23_13p6TeV.601229.PhPy8EG.deriv`.
+            // Rucio storage elements and PanDA queues: `RAL-LCG2-ECHO_DATADISK`, `FZK-LCG2_UCORE`.
+            (r"\b[A-Za-z0-9]+([-_][A-Za-z0-9]+)*_([A-Z]*DISK|[A-Z]*TAPE)\b", "<RSE>"),
+            (r"\b[A-Za-z0-9]+([-_][A-Za-z0-9]+)*_(UCORE|MCORE|SCORE|HIMEM|GPU|ANALY[A-Z0-9_]*)\b", "<QUEUE>"),
+            // Dataset and file names: dotted tokens with at least three parts, such as
+            // `EVNT.12345678._001234.pool.root.1` or `mc23_13p6TeV.601229.PhPy8EG.deriv`; host
+            // names are told apart by shape below.
             (r"\b[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){2,}\b", "<NAME>"),
+            // A Rucio scope in front of a name (`mc23_13p6TeV:<NAME>`) is part of the name.
+            (r"\b[A-Za-z0-9_.-]+:<NAME>", "<NAME>"),
+            // Who killed a job varies; that someone did is the pattern.
+            (r"\b(killed|aborted|cancelled|reassigned) by (\w+)$", "$1 by <USER>"),
             (r"\b[0-9a-fA-F]{12,}\b", "<HEX>"),
             (r"\b0x[0-9a-fA-F]+\b", "<HEX>"),
             (r"[-+]?\b\d+(\.\d+)?([eE][-+]?\d+)?\b", "<N>"),
@@ -39,6 +47,18 @@ fn rules() -> &'static [Rule] {
     })
 }
 
+const NOT_USERS: [&str; 9] = [
+    "signal",
+    "pilot",
+    "server",
+    "batch",
+    "system",
+    "the",
+    "jedi",
+    "panda",
+    "harvester",
+];
+
 /// The pattern of a diagnostic: its variable parts masked, its spacing collapsed.
 ///
 /// A `<NAME>` mask keeps host-like names apart from file names only by shape: a dotted token with
@@ -46,12 +66,30 @@ fn rules() -> &'static [Rule] {
 pub fn normalize(diag: &str) -> String {
     let mut text = diag.trim().to_string();
     for rule in rules() {
-        if rule.mask == "<NAME>" {
+        if rule.mask == "$1 by <USER>" {
+            text = rule
+                .pattern
+                .replace_all(&text, |caps: &regex::Captures<'_>| {
+                    let verb = caps.get(1).map_or("", |m| m.as_str());
+                    let who = caps.get(2).map_or("", |m| m.as_str());
+                    // Words that say how, not who, stay.
+                    if NOT_USERS.contains(&who.to_ascii_lowercase().as_str()) {
+                        format!("{verb} by {who}")
+                    } else {
+                        format!("{verb} by <USER>")
+                    }
+                })
+                .into_owned();
+        } else if rule.mask == "<NAME>" {
             text = rule
                 .pattern
                 .replace_all(&text, |caps: &regex::Captures<'_>| {
                     let token = caps.get(0).map_or("", |m| m.as_str());
-                    if looks_like_host(token) { "<HOST>" } else { "<NAME>" }
+                    if looks_like_host(token) {
+                        "<HOST>"
+                    } else {
+                        "<NAME>"
+                    }
                 })
                 .into_owned();
         } else {
@@ -61,12 +99,21 @@ pub fn normalize(diag: &str) -> String {
     text
 }
 
+/// Host names are lower-case labels of letters, digits and hyphens, ending in a word:
+/// `aipanda012.cern.ch`, `wn2016.ijs.si`. File and dataset names have capitals, underscores or a
+/// trailing number.
 fn looks_like_host(token: &str) -> bool {
-    const DOMAINS: [&str; 12] =
-        [".ch", ".org", ".gov", ".edu", ".net", ".com", ".de", ".fr", ".uk", ".it", ".jp", ".local"];
-    let lower = token.to_ascii_lowercase();
-    DOMAINS.iter().any(|suffix| lower.ends_with(suffix))
-        && lower.split('.').all(|label| !label.is_empty() && !label.starts_with('_'))
+    let labels: Vec<&str> = token.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let ends_in_word = labels
+        .last()
+        .is_some_and(|last| last.len() >= 2 && last.bytes().all(|b| b.is_ascii_lowercase()));
+    labels.iter().all(label_ok) && ends_in_word
 }
 
 #[cfg(test)]
@@ -82,7 +129,10 @@ mod tests {
             "Failed to stage-in file:copy command timed out: root://dcache.bnl.gov:1094//pnfs/b.root after 1800 s",
         );
         assert_eq!(a, b);
-        assert_eq!(a, "Failed to stage-in file:copy command timed out: <URL> after <N> s");
+        assert_eq!(
+            a,
+            "Failed to stage-in file:copy command timed out: <URL> after <N> s"
+        );
     }
 
     #[test]
@@ -91,7 +141,10 @@ mod tests {
             "Transform error:file /srv/workDir/PanDA_Pilot-6512/EVNT.12345678._001234.pool.root.1 \
              (guid 1b4e28ba-2fa1-11d2-883f-0016d3cca427) on aipanda012.cern.ch at 2026-12-03 12:00:01 exit 65",
         );
-        assert_eq!(pattern, "Transform error:file <PATH> (guid <GUID>) on <HOST> at <TIME> exit <N>");
+        assert_eq!(
+            pattern,
+            "Transform error:file <PATH> (guid <GUID>) on <HOST> at <TIME> exit <N>"
+        );
     }
 
     #[test]
@@ -99,6 +152,33 @@ mod tests {
         assert_eq!(
             normalize("Input dataset mc23_13p6TeV.601229.PhPy8EG.deriv.DAOD_PHYS.e8514 is empty"),
             "Input dataset <NAME> is empty"
+        );
+    }
+
+    #[test]
+    fn storage_elements_queues_scopes_and_killers_are_masked() {
+        assert_eq!(
+            normalize(
+                "Failed to stage-out file:RAL-LCG2-ECHO_DATADISK is blacklisted for writing (file AOD.40341013._002668.pool.root.1)"
+            ),
+            "Failed to stage-out file:<RSE> is blacklisted for writing (file <NAME>)"
+        );
+        assert_eq!(
+            normalize(
+                "Job was preempted:worker 675161082 at FZK-LCG2_UCORE reclaimed after 144 min"
+            ),
+            "Job was preempted:worker <N> at <QUEUE> reclaimed after <N> min"
+        );
+        assert_eq!(
+            normalize("rucio download of mc23_13p6TeV:EVNT.40171372._000156.pool.root.2 failed"),
+            "rucio download of <NAME> failed"
+        );
+        assert_eq!(normalize("killed by akorolev"), "killed by <USER>");
+        assert_eq!(normalize("Job killed by signal"), "Job killed by signal");
+        assert_eq!(normalize("received on wn2016.ijs.si"), "received on <HOST>");
+        assert_eq!(
+            normalize("add files to user.hkim.40340554_sub2617370760"),
+            "add files to <NAME>"
         );
     }
 

@@ -1,4 +1,412 @@
 //! Drawing. Reads the app state, never changes it, never awaits.
+//!
+//! Only the rows on screen are formatted; every string from a source goes through
+//! [`text::sanitize`] (inside [`text::fit`] or before a paragraph) on its way to a cell.
 
+pub mod layout;
+pub mod metrics;
+pub mod overlay;
+pub mod table;
 pub mod text;
 pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+
+use crate::action::Action;
+use crate::app::format::clock;
+use crate::app::{App, InputKind, Overlay};
+use crate::domain::{PaneId, SourceHealth};
+use crate::keymap::Context;
+
+use self::text::{fit, sanitize};
+
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    let area = frame.area();
+    let screen = layout::screen(area, app.focus, app.zoomed);
+    if screen.too_small {
+        draw_too_small(frame, area, app);
+        return;
+    }
+
+    if let Some(tabs) = screen.tabs {
+        draw_tabs(frame, tabs, app);
+    }
+    for (pane, rect) in &screen.panes {
+        draw_pane(frame, *pane, *rect, app);
+    }
+    draw_status(frame, screen.status, app);
+
+    match app.overlay {
+        Overlay::None => {}
+        Overlay::Help { scroll } => overlay::draw_help(frame, area, app, scroll),
+        Overlay::Detail { pane, scroll } => overlay::draw_detail(frame, area, app, pane, scroll),
+    }
+}
+
+fn draw_too_small(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let message = format!(
+        "terminal too small: {}x{}, pandaops needs at least {}x{}",
+        area.width,
+        area.height,
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT
+    );
+    let paragraph = Paragraph::new(message)
+        .style(app.theme.warn)
+        .wrap(Wrap { trim: true });
+    frame.render_widget(paragraph, area);
+}
+
+fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let mut spans = Vec::new();
+    for pane in PaneId::ALL {
+        let label = format!("{} {}", pane.index() + 1, pane.title());
+        if pane == app.focus {
+            spans.push(Span::styled(
+                format!("[{label}]"),
+                app.theme.title_focused.add_modifier(Modifier::BOLD),
+            ));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), app.theme.muted));
+        }
+        spans.push(Span::raw(" "));
+    }
+    if app.zoomed {
+        spans.push(Span::styled("zoomed", app.theme.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A pane's title: its number and name and the row count, then the filter, then the sort, each
+/// added only while it fits in `room` cells.
+fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
+    let (shown, total, sort, descending) = match pane {
+        PaneId::Alerts => (
+            app.alerts.len(),
+            app.alerts.total(),
+            app.alerts.sort_column().name,
+            app.alerts.descending(),
+        ),
+        PaneId::Tasks => (
+            app.tasks.len(),
+            app.tasks.total(),
+            app.tasks.sort_column().name,
+            app.tasks.descending(),
+        ),
+        PaneId::Triage => (
+            app.triage.len(),
+            app.triage.total(),
+            app.triage.sort_column().name,
+            app.triage.descending(),
+        ),
+        PaneId::Metrics => (
+            app.metrics.len(),
+            app.metrics.total(),
+            app.metrics.sort_column().name,
+            app.metrics.descending(),
+        ),
+    };
+    let count = if shown == total {
+        total.to_string()
+    } else {
+        format!("{shown}/{total}")
+    };
+    let noun = match pane {
+        PaneId::Triage => " groups",
+        PaneId::Metrics => " series",
+        _ => "",
+    };
+    let mut title = format!(" {} {} {count}{noun} ", pane.index() + 1, pane.title());
+    let filter = app.filter_text(pane);
+    if !filter.is_empty() {
+        let part = format!("/{} ", sanitize(&filter));
+        let left = room.saturating_sub(text::width(&title));
+        title.push_str(&text::truncate(&part, left.max(4)));
+    }
+    let sort = format!("· {sort}{} ", if descending { "↓" } else { "↑" });
+    if text::width(&title) + text::width(&sort) <= room {
+        title.push_str(&sort);
+    }
+    title
+}
+
+/// A source's health in words and a symbol, so it never depends on colour.
+pub fn health_text(name: &str, health: &SourceHealth, now: jiff::Timestamp) -> String {
+    let name = sanitize(name);
+    match health {
+        SourceHealth::Loading { progress: None } => format!("{name} … loading"),
+        SourceHealth::Loading {
+            progress: Some(progress),
+        } => format!("{name} … loading {}", sanitize(progress)),
+        SourceHealth::Fresh { at } => format!("{name} ● fresh {}", clock(*at)),
+        SourceHealth::Stale {
+            since,
+            reason,
+            retry_at,
+        } => {
+            let retry = retry_at
+                .map(|at| {
+                    format!(
+                        ", retrying in {}s",
+                        (at.as_second() - now.as_second()).max(0)
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "{name} ▲ STALE since {} UTC: {}{retry}",
+                clock(*since),
+                sanitize(reason)
+            )
+        }
+        SourceHealth::Failing { reason } => format!("{name} ✖ FAILING: {}", sanitize(reason)),
+    }
+}
+
+fn health_style(app: &App, health: &SourceHealth) -> Style {
+    match health {
+        SourceHealth::Loading { .. } => app.theme.loading,
+        SourceHealth::Fresh { .. } => app.theme.ok,
+        SourceHealth::Stale { .. } => app.theme.stale,
+        SourceHealth::Failing { .. } => app.theme.failing,
+    }
+}
+
+/// Worse health ranks higher; a pane with several sources shows its worst in the border colour.
+fn health_rank(health: &SourceHealth) -> u8 {
+    match health {
+        SourceHealth::Fresh { .. } => 0,
+        SourceHealth::Loading { .. } => 1,
+        SourceHealth::Stale { .. } => 2,
+        SourceHealth::Failing { .. } => 3,
+    }
+}
+
+fn draw_pane(frame: &mut Frame<'_>, pane: PaneId, area: Rect, app: &App) {
+    let focused = pane == app.focus;
+    let theme = &app.theme;
+
+    // The health goes on the right and gets at most half the border; the pane's own title takes
+    // the rest, so the two never overlap.
+    let border = usize::from(area.width.saturating_sub(2));
+    let healths = app.pane_health(pane);
+    let (health_line, health_style) = match healths.as_slice() {
+        [] => (" no source ".to_string(), theme.muted),
+        // One source: its name is left out, as the status line says where the data comes from.
+        [(_, health)] => (
+            format!(" {} ", health_text("", health, app.now).trim_start()),
+            health_style(app, health),
+        ),
+        many => {
+            let worst = many
+                .iter()
+                .map(|(_, h)| *h)
+                .max_by_key(|h| health_rank(h))
+                .unwrap_or(many[0].1);
+            let joined: Vec<String> = many
+                .iter()
+                .map(|(name, health)| health_text(name, health, app.now))
+                .collect();
+            (
+                format!(" {} ", joined.join(" │ ")),
+                health_style(app, worst),
+            )
+        }
+    };
+    let health_line = text::truncate(&health_line, border / 2).into_owned();
+    let room = border.saturating_sub(text::width(&health_line) + 1);
+    let title = text::truncate(&pane_title(app, pane, room), room).into_owned();
+
+    let block = Block::bordered()
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Line::styled(
+            title,
+            if focused {
+                theme.title_focused
+            } else {
+                theme.title
+            },
+        ))
+        .title_top(Line::styled(health_line, health_style).right_aligned());
+    frame.render_widget(block, area);
+
+    let inner = layout::inner(area);
+    let context = app.cell_context();
+    let buf = frame.buffer_mut();
+    match pane {
+        PaneId::Alerts => {
+            let (table_area, events_area) = layout::alerts_split(inner);
+            table::draw_table(
+                buf,
+                table_area,
+                &app.alerts,
+                theme,
+                focused,
+                &context,
+                "no alerts",
+            );
+            if let Some(events_area) = events_area {
+                draw_events(buf, events_area, app);
+            }
+        }
+        PaneId::Tasks => {
+            table::draw_table(buf, inner, &app.tasks, theme, focused, &context, "no tasks")
+        }
+        PaneId::Triage => table::draw_table(
+            buf,
+            inner,
+            &app.triage,
+            theme,
+            focused,
+            &context,
+            "no failed or holding jobs",
+        ),
+        PaneId::Metrics => metrics::draw_metrics(buf, inner, app, focused),
+    }
+}
+
+fn draw_events(buf: &mut ratatui::buffer::Buffer, area: Rect, app: &App) {
+    let width = usize::from(area.width);
+    let heading = format!("Deployments ({})", app.events.len());
+    buf.set_line(
+        area.x,
+        area.y,
+        &Line::styled(fit(&heading, width), app.theme.header),
+        area.width,
+    );
+    for (line, event) in app
+        .events
+        .iter()
+        .take(usize::from(area.height.saturating_sub(1)))
+        .enumerate()
+    {
+        let Ok(offset) = u16::try_from(line + 1) else {
+            break;
+        };
+        let commit = event
+            .commit
+            .as_deref()
+            .map(|c| format!(" ({})", c.chars().take(8).collect::<String>()))
+            .unwrap_or_default();
+        let text = format!(
+            "{} {}@{} upgrade on {} by {}{commit}",
+            clock(event.at),
+            event.component,
+            event.branch,
+            event.host,
+            event.user
+        );
+        buf.set_line(
+            area.x,
+            area.y + offset,
+            &Line::raw(fit(&text, width)),
+            area.width,
+        );
+    }
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let theme = &app.theme;
+    if let Some(input) = &app.input {
+        let prompt = match input.kind {
+            InputKind::Filter(pane) => format!("/{} ", pane.title().to_lowercase()),
+            InputKind::Command => ":".to_string(),
+        };
+        let prompt_width = u16::try_from(text::width(&prompt))
+            .unwrap_or(area.width)
+            .min(area.width);
+        frame.render_widget(
+            Paragraph::new(Span::styled(prompt, theme.command)),
+            Rect {
+                width: prompt_width,
+                ..area
+            },
+        );
+        let field = Rect {
+            x: area.x + prompt_width,
+            width: area.width - prompt_width,
+            ..area
+        };
+        let mut textarea = input.text.clone();
+        textarea.set_style(theme.input);
+        textarea.set_cursor_line_style(Style::default());
+        frame.render_widget(&textarea, field);
+        return;
+    }
+
+    let right = format!(
+        "{}{} UTC ",
+        if app.simulated {
+            "DEMO · simulated data · "
+        } else {
+            ""
+        },
+        clock(app.now)
+    );
+    let right_width = u16::try_from(text::width(&right))
+        .unwrap_or(0)
+        .min(area.width);
+    let left_width = area.width - right_width;
+
+    let left = match &app.status {
+        Some(message) => Line::styled(
+            fit(&format!(" {}", message.text), usize::from(left_width)),
+            if message.is_error {
+                theme.error_text
+            } else {
+                theme.status_bar
+            },
+        ),
+        None => Line::styled(fit(&hints(app), usize::from(left_width)), theme.status_bar),
+    };
+    frame.render_widget(
+        Paragraph::new(left),
+        Rect {
+            width: left_width,
+            ..area
+        },
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(right, theme.status_bar)).alignment(Alignment::Right),
+        Rect {
+            x: area.x + left_width,
+            width: right_width,
+            ..area
+        },
+    );
+}
+
+/// Key hints for the status line, from the live keymap.
+fn hints(app: &App) -> String {
+    let hint = |context: Context, action: Action, label: &str| {
+        app.keymap
+            .first_key_label(context, action)
+            .map(|key| format!("{key} {label}"))
+    };
+    let mut parts: Vec<String> = [
+        hint(Context::Global, Action::Help, "help"),
+        hint(Context::Global, Action::Command, "command"),
+        hint(Context::Table, Action::Filter, "filter"),
+        hint(Context::Table, Action::Open, "detail"),
+        hint(Context::Table, Action::SortNext, "sort"),
+        hint(Context::Global, Action::FocusNext, "next pane"),
+        hint(Context::Global, Action::Quit, "quit"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    parts.insert(0, String::new());
+    parts.join("  ")
+}

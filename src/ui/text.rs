@@ -119,7 +119,10 @@ mod tests {
 
     #[test]
     fn newlines_are_shown_not_obeyed() {
-        assert_eq!(sanitize("\x1b[31mFAKE RESOLVED\x1b[0m\nline2"), "␛[31mFAKE RESOLVED␛[0m⏎line2");
+        assert_eq!(
+            sanitize("\x1b[31mFAKE RESOLVED\x1b[0m\nline2"),
+            "␛[31mFAKE RESOLVED␛[0m⏎line2"
+        );
     }
 
     #[test]
@@ -139,9 +142,17 @@ mod tests {
         for name in names {
             for cells in [0, 1, 2, 7, 8, 40, 41] {
                 let fitted = fit(name, cells);
-                assert_eq!(width(&fitted), cells, "{name:?} in {cells} cells gave {fitted:?}");
+                assert_eq!(
+                    width(&fitted),
+                    cells,
+                    "{name:?} in {cells} cells gave {fitted:?}"
+                );
                 let right = fit_right(name, cells);
-                assert_eq!(width(&right), cells, "{name:?} right in {cells} cells gave {right:?}");
+                assert_eq!(
+                    width(&right),
+                    cells,
+                    "{name:?} right in {cells} cells gave {right:?}"
+                );
             }
         }
     }

@@ -1,0 +1,202 @@
+//! The filter language shared by `/` and `:filter`.
+//!
+//! A filter is a list of terms, all of which must match: `field=value` (the field contains the
+//! value), `field!=value` (it does not), `field>number` and `field<number` for numeric columns, and
+//! bare words that must appear somewhere in the row. Matching ignores case.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Term {
+    Contains { field: String, value: String },
+    NotContains { field: String, value: String },
+    Greater { field: String, value: f64 },
+    Less { field: String, value: f64 },
+    Word(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    text: String,
+    terms: Vec<Term>,
+}
+
+/// What a row offers to the filter.
+pub trait Filterable {
+    /// The text of a named field, if the row has such a field.
+    fn field_text(&self, field: &str) -> Option<String>;
+    /// The number of a named field, for `>` and `<`.
+    fn field_number(&self, field: &str) -> Option<f64>;
+    /// All the row's text, lower-cased, for bare words.
+    fn haystack(&self) -> String;
+}
+
+impl Filter {
+    /// Parses a filter. Unknown fields are not an error here: they simply match nothing, and
+    /// [`Filter::unknown_fields`] lets the caller say so.
+    pub fn parse(text: &str) -> Filter {
+        let terms = text.split_whitespace().map(parse_term).collect();
+        Filter {
+            text: text.trim().to_string(),
+            terms,
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    pub fn matches(&self, row: &impl Filterable) -> bool {
+        if self.terms.is_empty() {
+            return true;
+        }
+        let mut haystack: Option<String> = None;
+        self.terms.iter().all(|term| match term {
+            Term::Contains { field, value } => row
+                .field_text(field)
+                .is_some_and(|text| text.to_lowercase().contains(value)),
+            Term::NotContains { field, value } => row
+                .field_text(field)
+                .is_none_or(|text| !text.to_lowercase().contains(value)),
+            Term::Greater { field, value } => row.field_number(field).is_some_and(|n| n > *value),
+            Term::Less { field, value } => row.field_number(field).is_some_and(|n| n < *value),
+            Term::Word(word) => haystack
+                .get_or_insert_with(|| row.haystack())
+                .contains(word),
+        })
+    }
+
+    /// The field names used by the filter that are not in `known`.
+    pub fn unknown_fields<'a>(&'a self, known: &[&str]) -> Vec<&'a str> {
+        self.terms
+            .iter()
+            .filter_map(|term| match term {
+                Term::Contains { field, .. }
+                | Term::NotContains { field, .. }
+                | Term::Greater { field, .. }
+                | Term::Less { field, .. } => Some(field.as_str()),
+                Term::Word(_) => None,
+            })
+            .filter(|field| !known.contains(field))
+            .collect()
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn parse_term(word: &str) -> Term {
+    let lower = word.to_lowercase();
+    if let Some((field, value)) = lower.split_once("!=") {
+        if !field.is_empty() {
+            return Term::NotContains {
+                field: field.to_string(),
+                value: value.to_string(),
+            };
+        }
+    }
+    for (op, greater) in [('>', true), ('<', false)] {
+        if let Some((field, value)) = lower.split_once(op) {
+            if let (false, Ok(number)) = (field.is_empty(), value.parse::<f64>()) {
+                let field = field.to_string();
+                return if greater {
+                    Term::Greater {
+                        field,
+                        value: number,
+                    }
+                } else {
+                    Term::Less {
+                        field,
+                        value: number,
+                    }
+                };
+            }
+        }
+    }
+    if let Some((field, value)) = lower.split_once('=') {
+        if !field.is_empty() {
+            return Term::Contains {
+                field: field.to_string(),
+                value: value.to_string(),
+            };
+        }
+    }
+    Term::Word(lower)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Row {
+        status: &'static str,
+        ram: Option<f64>,
+        name: &'static str,
+    }
+
+    impl Filterable for Row {
+        fn field_text(&self, field: &str) -> Option<String> {
+            match field {
+                "status" => Some(self.status.to_string()),
+                "name" => Some(self.name.to_string()),
+                _ => None,
+            }
+        }
+        fn field_number(&self, field: &str) -> Option<f64> {
+            (field == "ram").then_some(self.ram).flatten()
+        }
+        fn haystack(&self) -> String {
+            format!("{} {}", self.status, self.name).to_lowercase()
+        }
+    }
+
+    const FAILED: Row = Row {
+        status: "failed",
+        ram: Some(3000.0),
+        name: "mc23 ttbar deriv",
+    };
+    const DONE: Row = Row {
+        status: "done",
+        ram: None,
+        name: "data24 Zmumu",
+    };
+
+    #[test]
+    fn field_terms_match_by_containment_ignoring_case() {
+        let filter = Filter::parse("status=FAIL");
+        assert!(filter.matches(&FAILED));
+        assert!(!filter.matches(&DONE));
+        assert!(Filter::parse("status!=done").matches(&FAILED));
+        assert!(!Filter::parse("status!=done").matches(&DONE));
+    }
+
+    #[test]
+    fn numeric_terms_need_a_known_number() {
+        assert!(Filter::parse("ram>2000").matches(&FAILED));
+        assert!(!Filter::parse("ram<2000").matches(&FAILED));
+        assert!(!Filter::parse("ram>0").matches(&DONE));
+    }
+
+    #[test]
+    fn words_and_terms_combine() {
+        let filter = Filter::parse("ttbar status=failed");
+        assert!(filter.matches(&FAILED));
+        assert!(!Filter::parse("zmumu status=failed").matches(&FAILED));
+        assert!(Filter::parse("").matches(&DONE));
+    }
+
+    #[test]
+    fn unknown_fields_are_reported() {
+        assert_eq!(
+            Filter::parse("stat=x name=y word").unknown_fields(&["name"]),
+            vec!["stat"]
+        );
+    }
+}

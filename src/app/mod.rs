@@ -1,0 +1,919 @@
+//! The console's state and the reducer that changes it.
+//!
+//! Everything that happens arrives as a [`Message`]: a key, a source's snapshot or health, the
+//! clock, a new terminal size. [`App::update`] folds it into the state and returns the
+//! [`Effect`]s the event loop must carry out (ask a source to refresh, quit). Nothing here awaits,
+//! reads a file or touches the network, so the same code drives the live console, the snapshot
+//! command and the tests.
+
+pub mod command;
+pub mod filter;
+pub mod format;
+pub mod rows;
+pub mod table;
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui_textarea::TextArea;
+
+use crate::action::Action;
+use crate::domain::{
+    Alert, AlertOrigin, AlertState, DeploymentEvent, Feed, PaneId, Severity, Silence, SourceEvent,
+    SourceEventKind, SourceHealth,
+};
+use crate::keymap::{Context, Keymap};
+use crate::triage::group_errors;
+use crate::ui::layout;
+use crate::ui::theme::Theme;
+
+use self::command::Command;
+use self::filter::Filter;
+use crate::metrics::anomaly::Anomaly;
+
+use self::rows::SeriesRow;
+use self::table::{CellContext, TableRow, TableView};
+
+/// Anomalies older than this are not raised as console alerts.
+const ANOMALY_ALERT_WINDOW_SECS: i64 = 3600;
+/// An anomaly this recent keeps its console alert firing; older ones show as resolved.
+const ANOMALY_FIRING_SECS: i64 = 15 * 60;
+/// Deployment events kept for the strip.
+const EVENTS_KEPT: usize = 200;
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Key(KeyEvent),
+    Source(SourceEvent),
+    Tick(Timestamp),
+    Resize(u16, u16),
+}
+
+/// What the event loop must do after an update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Ask the sources of a pane to refresh now.
+    Refresh(PaneId),
+    /// Leave raw mode, stop the process (Ctrl+Z), and come back.
+    Suspend,
+    Quit,
+}
+
+/// An overlay drawn over the panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help { scroll: u16 },
+    Detail { pane: PaneId, scroll: u16 },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter(PaneId),
+    Command,
+}
+
+/// The filter or command line being typed.
+pub struct Input {
+    pub kind: InputKind,
+    pub text: TextArea<'static>,
+    /// The filter before typing started, restored on cancel.
+    original: String,
+    history_position: Option<usize>,
+}
+
+impl Input {
+    pub fn line(&self) -> String {
+        self.text.lines().first().cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub is_error: bool,
+}
+
+pub struct App {
+    pub now: Timestamp,
+    pub size: Rect,
+    pub focus: PaneId,
+    pub zoomed: bool,
+    pub overlay: Overlay,
+    pub input: Option<Input>,
+    pub alerts: TableView<Alert>,
+    pub tasks: TableView<crate::domain::Task>,
+    pub triage: TableView<crate::triage::ErrorGroup>,
+    pub metrics: TableView<SeriesRow>,
+    pub events: Vec<DeploymentEvent>,
+    pub silences: Vec<Silence>,
+    /// Health per pane, per source name.
+    pub health: BTreeMap<PaneId, BTreeMap<String, SourceHealth>>,
+    pub status: Option<StatusMessage>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub theme_name: String,
+    /// Every theme the console can switch to, loaded before the console started.
+    pub themes: BTreeMap<String, Theme>,
+    /// Shown in the status line, so simulated data is never taken for real data.
+    pub simulated: bool,
+    source_alerts: BTreeMap<String, Vec<Alert>>,
+    console_alerts: Vec<Alert>,
+    command_history: Vec<String>,
+    filter_history: Vec<String>,
+    dirty: bool,
+}
+
+impl App {
+    pub fn new(
+        keymap: Keymap,
+        theme_name: &str,
+        themes: BTreeMap<String, Theme>,
+        now: Timestamp,
+    ) -> App {
+        let theme = themes.get(theme_name).cloned().unwrap_or_default();
+        App {
+            now,
+            size: Rect::new(0, 0, 120, 40),
+            focus: PaneId::Alerts,
+            zoomed: false,
+            overlay: Overlay::None,
+            input: None,
+            alerts: TableView::new("severity", false),
+            tasks: TableView::new("jeditaskid", true),
+            triage: TableView::new("jobs", true),
+            metrics: TableView::new("title", false),
+            events: Vec::new(),
+            silences: Vec::new(),
+            health: BTreeMap::new(),
+            status: None,
+            keymap,
+            theme,
+            theme_name: theme_name.to_string(),
+            themes,
+            simulated: false,
+            source_alerts: BTreeMap::new(),
+            console_alerts: Vec::new(),
+            command_history: Vec::new(),
+            filter_history: Vec::new(),
+            dirty: true,
+        }
+    }
+
+    /// Whether something changed since the last call; the renderer draws only then.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// Asks for a frame although the state did not change (after a suspension, say).
+    pub fn force_redraw(&mut self) {
+        self.dirty = true;
+    }
+
+    pub fn cell_context(&self) -> CellContext {
+        CellContext { now: self.now }
+    }
+
+    pub fn update(&mut self, message: Message) -> Vec<Effect> {
+        match message {
+            Message::Key(key) => self.on_key(key),
+            Message::Source(event) => {
+                self.on_source(event);
+                Vec::new()
+            }
+            Message::Tick(now) => {
+                // The clock shows seconds, so each new second is a change worth a frame.
+                if now.as_second() != self.now.as_second() {
+                    self.dirty = true;
+                }
+                self.now = now;
+                Vec::new()
+            }
+            Message::Resize(width, height) => {
+                self.resize(Rect::new(0, 0, width, height));
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn resize(&mut self, size: Rect) {
+        if size != self.size {
+            self.size = size;
+            self.dirty = true;
+        }
+        self.update_viewports();
+    }
+
+    fn update_viewports(&mut self) {
+        let screen = layout::screen(self.size, self.focus, self.zoomed);
+        for (pane, area) in screen.panes {
+            let rows = layout::viewport_rows(pane, area);
+            match pane {
+                PaneId::Alerts => self.alerts.set_viewport(rows),
+                PaneId::Tasks => self.tasks.set_viewport(rows),
+                PaneId::Triage => self.triage.set_viewport(rows),
+                PaneId::Metrics => self.metrics.set_viewport(rows),
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Sources
+
+    fn on_source(&mut self, event: SourceEvent) {
+        match event.kind {
+            SourceEventKind::Health(health) => {
+                let pane = self.health.entry(event.pane).or_default();
+                if pane.get(&event.source) != Some(&health) {
+                    pane.insert(event.source, health);
+                    self.dirty = true;
+                }
+            }
+            SourceEventKind::Data(feed) => self.on_feed(&event.source, feed),
+        }
+    }
+
+    fn on_feed(&mut self, source: &str, feed: Feed) {
+        match feed {
+            Feed::Alerts(alerts) => {
+                if self.source_alerts.get(source) == Some(&alerts) {
+                    return;
+                }
+                self.source_alerts.insert(source.to_string(), alerts);
+                self.rebuild_alerts();
+            }
+            Feed::Silences(silences) => {
+                if self.silences == silences {
+                    return;
+                }
+                self.silences = silences;
+            }
+            Feed::Events(mut events) => {
+                events.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(&b.id)));
+                events.truncate(EVENTS_KEPT);
+                if self.events == events {
+                    return;
+                }
+                self.events = events;
+            }
+            Feed::Tasks(tasks) => {
+                if self.tasks.rows() == tasks.as_slice() {
+                    return;
+                }
+                self.tasks.set_rows(tasks);
+            }
+            Feed::FailedJobs(jobs) => {
+                let groups = group_errors(&jobs);
+                if self.triage.rows() == groups.as_slice() {
+                    return;
+                }
+                self.triage.set_rows(groups);
+            }
+            Feed::Series(series) => {
+                let rows: Vec<SeriesRow> = series.into_iter().map(SeriesRow::new).collect();
+                if self.metrics.rows() == rows.as_slice() {
+                    return;
+                }
+                self.console_alerts = anomaly_alerts(&rows, self.now);
+                self.metrics.set_rows(rows);
+                self.rebuild_alerts();
+            }
+        }
+        self.dirty = true;
+    }
+
+    fn rebuild_alerts(&mut self) {
+        let mut all: Vec<Alert> = self.source_alerts.values().flatten().cloned().collect();
+        all.extend(self.console_alerts.iter().cloned());
+        self.alerts.set_rows(all);
+        self.dirty = true;
+    }
+
+    /// The health shown in a pane's title: the worst of its sources.
+    pub fn pane_health(&self, pane: PaneId) -> Vec<(&str, &SourceHealth)> {
+        self.health
+            .get(&pane)
+            .map(|sources| {
+                sources
+                    .iter()
+                    .map(|(name, health)| (name.as_str(), health))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Keys
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        self.dirty = true;
+
+        // Ctrl+Z suspends like any terminal program, whatever the keymap says.
+        if key.code == KeyCode::Char('z') && key.modifiers == KeyModifiers::CONTROL {
+            return vec![Effect::Suspend];
+        }
+
+        if self.input.is_some() {
+            return self.on_input_key(key);
+        }
+
+        let context = match self.overlay {
+            Overlay::None => Context::Table,
+            Overlay::Help { .. } => Context::Help,
+            Overlay::Detail { .. } => Context::Detail,
+        };
+        match self.keymap.action_for(context, &key) {
+            Some(action) => self.apply(action),
+            None => Vec::new(),
+        }
+    }
+
+    fn on_input_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(input) = self.input.as_mut() else {
+            return Vec::new();
+        };
+        match self.keymap.action_for(Context::Input, &key) {
+            Some(Action::Submit) => return self.submit_input(),
+            Some(Action::Cancel) => {
+                if let Some(Input {
+                    kind: InputKind::Filter(pane),
+                    original,
+                    ..
+                }) = self.input.take()
+                {
+                    self.set_filter(pane, &original);
+                }
+                self.input = None;
+                return Vec::new();
+            }
+            Some(Action::Complete) => {
+                if input.kind == InputKind::Command {
+                    self.complete_command();
+                }
+                return Vec::new();
+            }
+            Some(action @ (Action::HistoryPrev | Action::HistoryNext)) => {
+                self.recall_history(action == Action::HistoryPrev);
+                return Vec::new();
+            }
+            _ => {}
+        }
+
+        // Only single-line editing keys reach the text; Enter never inserts a newline.
+        if matches!(key.code, KeyCode::Enter)
+            || key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('m')
+        {
+            return Vec::new();
+        }
+        if input.text.input(key) {
+            if let InputKind::Filter(pane) = input.kind {
+                let line = input.line();
+                self.set_filter(pane, &line);
+            }
+        }
+        Vec::new()
+    }
+
+    fn submit_input(&mut self) -> Vec<Effect> {
+        let Some(input) = self.input.take() else {
+            return Vec::new();
+        };
+        let line = input.line();
+        match input.kind {
+            InputKind::Filter(pane) => {
+                self.set_filter(pane, &line);
+                remember(&mut self.filter_history, &line);
+                Vec::new()
+            }
+            InputKind::Command => {
+                remember(&mut self.command_history, &line);
+                match command::parse(&line) {
+                    Ok(command) => self.run_command(command),
+                    Err(message) => {
+                        self.error(message);
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
+    fn recall_history(&mut self, older: bool) {
+        let Some(input) = self.input.as_mut() else {
+            return;
+        };
+        let history = match input.kind {
+            InputKind::Filter(_) => &self.filter_history,
+            InputKind::Command => &self.command_history,
+        };
+        if history.is_empty() {
+            return;
+        }
+        let position = match (input.history_position, older) {
+            (None, true) => Some(history.len() - 1),
+            (None, false) => None,
+            (Some(p), true) => Some(p.saturating_sub(1)),
+            (Some(p), false) if p + 1 < history.len() => Some(p + 1),
+            (Some(_), false) => None,
+        };
+        input.history_position = position;
+        let line = position
+            .and_then(|p| history.get(p))
+            .cloned()
+            .unwrap_or_default();
+        input.text = single_line(&line);
+        if let InputKind::Filter(pane) = input.kind {
+            self.set_filter(pane, &line);
+        }
+    }
+
+    fn complete_command(&mut self) {
+        let focus = self.focus;
+        let theme_names: Vec<String> = self.themes.keys().cloned().collect();
+        let arguments = |command: &str| -> Vec<String> {
+            match command {
+                "sort" | "s" => columns_of(focus).iter().map(|c| c.to_string()).collect(),
+                "theme" => theme_names.clone(),
+                _ => Vec::new(),
+            }
+        };
+        let Some(input) = self.input.as_mut() else {
+            return;
+        };
+        let line = input.line();
+        match command::complete(&line, &arguments) {
+            Some(completed) => input.text = single_line(&completed),
+            None => {
+                let options = command::candidates(&line, &arguments);
+                if !options.is_empty() {
+                    self.status = Some(StatusMessage {
+                        text: options.join("  "),
+                        is_error: false,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Carries out an action. Public so the tests and the command line share one path.
+    pub fn apply(&mut self, action: Action) -> Vec<Effect> {
+        self.dirty = true;
+        if let Some(pane) = action.focus_target() {
+            self.focus_pane(pane);
+            return Vec::new();
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::FocusNext | Action::FocusPrev => {
+                let step = if action == Action::FocusNext { 1 } else { 3 };
+                let next = PaneId::ALL[(self.focus.index() + step) % 4];
+                self.focus_pane(next);
+            }
+            Action::ToggleZoom => {
+                self.zoomed = !self.zoomed;
+                self.update_viewports();
+            }
+            Action::Help => {
+                self.overlay = match self.overlay {
+                    Overlay::Help { .. } => Overlay::None,
+                    _ => Overlay::Help { scroll: 0 },
+                };
+            }
+            Action::Back | Action::Cancel => {
+                if self.overlay != Overlay::None {
+                    self.overlay = Overlay::None;
+                } else if !self.filter_text(self.focus).is_empty() {
+                    // Back on a filtered table clears the filter: harmless and easy to redo.
+                    self.set_filter(self.focus, "");
+                }
+            }
+            Action::Open => {
+                if self.has_selection(self.focus) {
+                    self.overlay = Overlay::Detail {
+                        pane: self.focus,
+                        scroll: 0,
+                    };
+                }
+            }
+            Action::Filter => {
+                let original = self.filter_text(self.focus);
+                self.input = Some(Input {
+                    kind: InputKind::Filter(self.focus),
+                    text: single_line(&original),
+                    original,
+                    history_position: None,
+                });
+            }
+            Action::ClearFilter => self.set_filter(self.focus, ""),
+            Action::Command => {
+                self.input = Some(Input {
+                    kind: InputKind::Command,
+                    text: single_line(""),
+                    original: String::new(),
+                    history_position: None,
+                });
+            }
+            Action::Refresh => {
+                self.info(format!("refreshing {}", self.focus.title()));
+                return vec![Effect::Refresh(self.focus)];
+            }
+            Action::Up
+            | Action::Down
+            | Action::Top
+            | Action::Bottom
+            | Action::PageUp
+            | Action::PageDown => {
+                self.navigate(action);
+            }
+            Action::Left | Action::Right => {}
+            Action::SortNext | Action::SortPrev | Action::SortReverse => self.sort_action(action),
+            Action::Submit
+            | Action::Complete
+            | Action::HistoryPrev
+            | Action::HistoryNext
+            | Action::FocusAlerts
+            | Action::FocusTasks
+            | Action::FocusTriage
+            | Action::FocusMetrics => {}
+        }
+        Vec::new()
+    }
+
+    fn focus_pane(&mut self, pane: PaneId) {
+        self.focus = pane;
+        if let Overlay::Detail { .. } = self.overlay {
+            self.overlay = Overlay::None;
+        }
+        self.update_viewports();
+    }
+
+    fn navigate(&mut self, action: Action) {
+        match &mut self.overlay {
+            Overlay::Help { scroll } | Overlay::Detail { scroll, .. } => {
+                *scroll = match action {
+                    Action::Up => scroll.saturating_sub(1),
+                    Action::Down => scroll.saturating_add(1),
+                    Action::PageUp => scroll.saturating_sub(10),
+                    Action::PageDown => scroll.saturating_add(10),
+                    Action::Top => 0,
+                    _ => u16::MAX / 2,
+                };
+                return;
+            }
+            Overlay::None => {}
+        }
+        macro_rules! on_table {
+            ($table:expr) => {{
+                let table = $table;
+                match action {
+                    Action::Up => table.move_by(-1),
+                    Action::Down => table.move_by(1),
+                    Action::Top => table.top(),
+                    Action::Bottom => table.bottom(),
+                    Action::PageUp => table.page(false),
+                    Action::PageDown => table.page(true),
+                    _ => {}
+                }
+            }};
+        }
+        match self.focus {
+            PaneId::Alerts => on_table!(&mut self.alerts),
+            PaneId::Tasks => on_table!(&mut self.tasks),
+            PaneId::Triage => on_table!(&mut self.triage),
+            PaneId::Metrics => on_table!(&mut self.metrics),
+        }
+    }
+
+    fn sort_action(&mut self, action: Action) {
+        macro_rules! on_table {
+            ($table:expr) => {{
+                let table = $table;
+                match action {
+                    Action::SortNext => table.cycle_sort(true),
+                    Action::SortPrev => table.cycle_sort(false),
+                    _ => table.reverse_sort(),
+                }
+                (table.sort_column().name, table.descending())
+            }};
+        }
+        let (column, descending) = match self.focus {
+            PaneId::Alerts => on_table!(&mut self.alerts),
+            PaneId::Tasks => on_table!(&mut self.tasks),
+            PaneId::Triage => on_table!(&mut self.triage),
+            PaneId::Metrics => on_table!(&mut self.metrics),
+        };
+        self.info(format!(
+            "sorted by {column} {}",
+            if descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        ));
+    }
+
+    fn run_command(&mut self, command: Command) -> Vec<Effect> {
+        match command {
+            Command::Focus(pane) => self.focus_pane(pane),
+            Command::Filter(text) => self.set_filter(self.focus, &text),
+            Command::Sort { column, descending } => {
+                let sorted = match self.focus {
+                    PaneId::Alerts => self.alerts.sort_by(&column, descending),
+                    PaneId::Tasks => self.tasks.sort_by(&column, descending),
+                    PaneId::Triage => self.triage.sort_by(&column, descending),
+                    PaneId::Metrics => self.metrics.sort_by(&column, descending),
+                };
+                if sorted {
+                    self.info(format!("sorted {} by {column}", self.focus.title()));
+                } else {
+                    self.error(format!(
+                        "{} has no column {column:?}; columns: {}",
+                        self.focus.title(),
+                        columns_of(self.focus).join(", ")
+                    ));
+                }
+            }
+            Command::Theme(name) => match self.themes.get(&name) {
+                Some(theme) => {
+                    self.theme = theme.clone();
+                    self.theme_name = name.clone();
+                    self.info(format!("theme {name}"));
+                }
+                None => {
+                    let names: Vec<&str> = self.themes.keys().map(String::as_str).collect();
+                    self.error(format!("no theme {name:?}; themes: {}", names.join(", ")));
+                }
+            },
+            Command::Zoom => return self.apply(Action::ToggleZoom),
+            Command::Help => return self.apply(Action::Help),
+            Command::Refresh => return self.apply(Action::Refresh),
+            Command::Quit => return vec![Effect::Quit],
+        }
+        Vec::new()
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Filters
+
+    pub fn filter_text(&self, pane: PaneId) -> String {
+        match pane {
+            PaneId::Alerts => self.alerts.filter().text().to_string(),
+            PaneId::Tasks => self.tasks.filter().text().to_string(),
+            PaneId::Triage => self.triage.filter().text().to_string(),
+            PaneId::Metrics => self.metrics.filter().text().to_string(),
+        }
+    }
+
+    /// Sets a pane's filter; says so when it names a field the pane does not have.
+    pub fn set_filter(&mut self, pane: PaneId, text: &str) {
+        let filter = Filter::parse(text);
+        let unknown: Vec<String> = filter
+            .unknown_fields(&filter_fields(pane))
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        match pane {
+            PaneId::Alerts => self.alerts.set_filter(filter),
+            PaneId::Tasks => self.tasks.set_filter(filter),
+            PaneId::Triage => self.triage.set_filter(filter),
+            PaneId::Metrics => self.metrics.set_filter(filter),
+        }
+        // Alert labels are open-ended, so unknown names there are labels, not mistakes.
+        if !unknown.is_empty() && pane != PaneId::Alerts {
+            self.error(format!(
+                "{} has no field {}; fields: {}",
+                pane.title(),
+                unknown.join(", "),
+                filter_fields(pane).join(", ")
+            ));
+        }
+        self.dirty = true;
+    }
+
+    pub fn has_selection(&self, pane: PaneId) -> bool {
+        match pane {
+            PaneId::Alerts => self.alerts.selected().is_some(),
+            PaneId::Tasks => self.tasks.selected().is_some(),
+            PaneId::Triage => self.triage.selected().is_some(),
+            PaneId::Metrics => self.metrics.selected().is_some(),
+        }
+    }
+
+    /// The fields of the selected row of a pane, for the detail view.
+    pub fn details(&self, pane: PaneId) -> Vec<(String, String)> {
+        let context = self.cell_context();
+        match pane {
+            PaneId::Alerts => self.alerts.selected().map(|r| r.details(&context)),
+            PaneId::Tasks => self.tasks.selected().map(|r| r.details(&context)),
+            PaneId::Triage => self.triage.selected().map(|r| r.details(&context)),
+            PaneId::Metrics => self.metrics.selected().map(|r| r.details(&context)),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Shows a note in the status line.
+    pub fn notify(&mut self, text: String) {
+        self.info(text);
+    }
+
+    /// Sorts a pane by a named column; says so when the pane has no such column.
+    pub fn sort_pane(&mut self, pane: PaneId, column: &str, descending: Option<bool>) {
+        let focus = self.focus;
+        self.focus = pane;
+        self.run_command(Command::Sort {
+            column: column.to_string(),
+            descending,
+        });
+        self.focus = focus;
+    }
+
+    fn info(&mut self, text: String) {
+        self.status = Some(StatusMessage {
+            text,
+            is_error: false,
+        });
+    }
+
+    fn error(&mut self, text: String) {
+        self.status = Some(StatusMessage {
+            text,
+            is_error: true,
+        });
+    }
+}
+
+fn remember(history: &mut Vec<String>, line: &str) {
+    let line = line.trim();
+    if line.is_empty() || history.last().is_some_and(|last| last == line) {
+        return;
+    }
+    history.push(line.to_string());
+    if history.len() > 100 {
+        history.remove(0);
+    }
+}
+
+fn single_line(text: &str) -> TextArea<'static> {
+    let mut area = TextArea::new(vec![text.to_string()]);
+    area.move_cursor(ratatui_textarea::CursorMove::End);
+    area
+}
+
+/// The sortable column names of a pane.
+pub fn columns_of(pane: PaneId) -> Vec<&'static str> {
+    let columns = match pane {
+        PaneId::Alerts => Alert::columns(),
+        PaneId::Tasks => crate::domain::Task::columns(),
+        PaneId::Triage => crate::triage::ErrorGroup::columns(),
+        PaneId::Metrics => SeriesRow::columns(),
+    };
+    columns.iter().map(|c| c.name).collect()
+}
+
+/// The field names a pane's filter understands.
+pub fn filter_fields(pane: PaneId) -> Vec<&'static str> {
+    match pane {
+        PaneId::Alerts => vec![
+            "severity",
+            "state",
+            "alertname",
+            "summary",
+            "instance",
+            "source",
+        ],
+        PaneId::Tasks => vec![
+            "id",
+            "status",
+            "type",
+            "name",
+            "site",
+            "user",
+            "framework",
+            "label",
+            "progress",
+            "ramcount",
+            "ctime",
+            "cpueff",
+            "io",
+            "cores",
+            "files",
+            "events",
+        ],
+        PaneId::Triage => {
+            vec![
+                "error", "source", "code", "name", "pattern", "site", "user", "jobs", "tasks",
+                "sites", "users",
+            ]
+        }
+        PaneId::Metrics => vec!["title", "id", "unit", "last", "min", "max", "anomalies"],
+    }
+}
+
+/// Anomalies this many samples apart or closer belong to one episode, and raise one alert.
+const EPISODE_GAP: usize = 3;
+
+/// Console alerts for the anomaly episodes of the last hour: one alert per run of anomalous
+/// points, starting at the first and described by the most extreme.
+fn anomaly_alerts(rows: &[SeriesRow], now: Timestamp) -> Vec<Alert> {
+    let mut alerts = Vec::new();
+    for row in rows {
+        let mut episodes: Vec<Vec<&Anomaly>> = Vec::new();
+        for found in &row.anomalies {
+            match episodes.last_mut() {
+                Some(episode)
+                    if episode
+                        .last()
+                        .is_some_and(|last| found.index - last.index <= EPISODE_GAP) =>
+                {
+                    episode.push(found);
+                }
+                _ => episodes.push(vec![found]),
+            }
+        }
+        for episode in episodes {
+            if let Some(alert) = episode_alert(row, &episode, now) {
+                alerts.push(alert);
+            }
+        }
+    }
+    alerts
+}
+
+fn episode_alert(row: &SeriesRow, episode: &[&Anomaly], now: Timestamp) -> Option<Alert> {
+    let first = episode.first()?;
+    let last = episode.last()?;
+    let peak = episode
+        .iter()
+        .max_by(|a, b| a.score.abs().total_cmp(&b.score.abs()))?;
+    let started = *row.series.times.get(first.index)?;
+    let ended = *row.series.times.get(last.index)?;
+    let value = *row.series.values.get(peak.index)?;
+    if now.as_second() - ended.as_second() > ANOMALY_ALERT_WINDOW_SECS {
+        return None;
+    }
+
+    let severity = if peak.score.abs() >= 12.0 {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    };
+    let mut labels = BTreeMap::new();
+    labels.insert("alertname".to_string(), "MetricAnomaly".to_string());
+    labels.insert("series".to_string(), row.series.id.clone());
+    let severity_label = if severity == Severity::Critical {
+        "critical"
+    } else {
+        "warning"
+    };
+    labels.insert("severity".to_string(), severity_label.to_string());
+    let direction = if peak.score > 0.0 {
+        "spiked to"
+    } else {
+        "dropped to"
+    };
+    let points = if episode.len() == 1 {
+        String::new()
+    } else {
+        format!(", {} points", episode.len())
+    };
+
+    Some(Alert {
+        fingerprint: format!("anomaly:{}:{}", row.series.id, started.as_second()),
+        name: "MetricAnomaly".to_string(),
+        severity,
+        state: if now.as_second() - ended.as_second() <= ANOMALY_FIRING_SECS {
+            AlertState::Active
+        } else {
+            AlertState::Resolved
+        },
+        labels,
+        summary: format!(
+            "{} {direction} {} {} ({:+.1}σ{points})",
+            row.series.title,
+            format::number(Some(value)),
+            row.series.unit,
+            peak.score
+        ),
+        description: format!(
+            "The console found {} point{} far from the median of the preceding half hour of {}, \
+             from {} to {}.",
+            episode.len(),
+            if episode.len() == 1 { "" } else { "s" },
+            row.series.title,
+            format::datetime(started),
+            format::datetime(ended)
+        ),
+        starts_at: started,
+        ends_at: (last.index + 1 < row.series.values.len()).then_some(ended),
+        origin: AlertOrigin::Console,
+    })
+}

@@ -1,0 +1,676 @@
+//! The rows of the four panes: which columns they have, how their cells read, how they sort and
+//! filter, and what their detail view lists.
+
+use crate::catalogue;
+use crate::domain::{Alert, AlertOrigin, AlertState, Series, Severity, Task, TaskStatus};
+use crate::metrics::anomaly::{self, Anomaly};
+use crate::triage::ErrorGroup;
+
+use super::filter::Filterable;
+use super::format::{age, count, datetime, number};
+use super::table::{CellContext, Column, SortKey, TableRow, Tone};
+
+const fn column(name: &'static str, title: &'static str, width: u16, priority: u8) -> Column {
+    Column {
+        name,
+        title,
+        width,
+        priority,
+        flex: false,
+        align_right: false,
+    }
+}
+
+const fn numeric(name: &'static str, title: &'static str, width: u16, priority: u8) -> Column {
+    Column {
+        name,
+        title,
+        width,
+        priority,
+        flex: false,
+        align_right: true,
+    }
+}
+
+const fn flexible(name: &'static str, title: &'static str, width: u16) -> Column {
+    Column {
+        name,
+        title,
+        width,
+        priority: 0,
+        flex: true,
+        align_right: false,
+    }
+}
+
+fn text_key(text: &str) -> SortKey {
+    SortKey::Text(text.to_lowercase())
+}
+
+fn number_key(value: Option<f64>) -> SortKey {
+    value.map_or(SortKey::Missing, SortKey::Number)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+const ALERT_COLUMNS: [Column; 7] = [
+    column("severity", "SEV", 4, 0),
+    column("state", "STATE", 9, 0),
+    column("alertname", "ALERT", 20, 0),
+    flexible("summary", "SUMMARY", 12),
+    column("instance", "INSTANCE", 16, 3),
+    numeric("since", "SINCE", 6, 1),
+    column("source", "SOURCE", 8, 5),
+];
+
+fn severity_rank(severity: Severity) -> f64 {
+    match severity {
+        Severity::Critical => 0.0,
+        Severity::Warning => 1.0,
+        Severity::Info => 2.0,
+        Severity::Other => 3.0,
+    }
+}
+
+fn state_rank(state: &AlertState) -> f64 {
+    match state {
+        AlertState::Active => 0.0,
+        AlertState::Unprocessed => 1.0,
+        AlertState::Inhibited(_) => 2.0,
+        AlertState::Silenced(_) => 3.0,
+        AlertState::Resolved => 4.0,
+    }
+}
+
+fn alert_source(alert: &Alert) -> &str {
+    match &alert.origin {
+        AlertOrigin::Alertmanager(name) => name,
+        AlertOrigin::Console => "console",
+    }
+}
+
+fn alert_instance(alert: &Alert) -> &str {
+    ["instance", "host", "site", "series"]
+        .iter()
+        .find_map(|label| alert.labels.get(*label))
+        .map_or("", String::as_str)
+}
+
+impl Filterable for Alert {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "severity" | "sev" => Some(self.severity.tag().to_string()),
+            "state" => Some(self.state.tag().to_string()),
+            "alertname" | "alert" | "name" => Some(self.name.clone()),
+            "summary" => Some(self.summary.clone()),
+            "instance" => Some(alert_instance(self).to_string()),
+            "source" => Some(alert_source(self).to_string()),
+            label => self.labels.get(label).cloned(),
+        }
+    }
+
+    fn field_number(&self, _field: &str) -> Option<f64> {
+        None
+    }
+
+    fn haystack(&self) -> String {
+        let mut text = format!(
+            "{} {} {} {} {}",
+            self.severity.tag(),
+            self.state.tag(),
+            self.name,
+            self.summary,
+            alert_source(self)
+        );
+        for (name, value) in &self.labels {
+            text.push(' ');
+            text.push_str(name);
+            text.push('=');
+            text.push_str(value);
+        }
+        text.to_lowercase()
+    }
+}
+
+impl TableRow for Alert {
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.fingerprint.clone()
+    }
+
+    fn columns() -> &'static [Column] {
+        &ALERT_COLUMNS
+    }
+
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
+        let tone = match (&self.state, self.severity) {
+            (AlertState::Resolved, _)
+            | (AlertState::Silenced(_), _)
+            | (AlertState::Inhibited(_), _) => Tone::Muted,
+            (_, Severity::Critical) => Tone::Crit,
+            (_, Severity::Warning) => Tone::Warn,
+            _ => Tone::Info,
+        };
+        match column {
+            "severity" => (self.severity.tag().to_string(), tone),
+            "state" => (self.state.tag().to_string(), tone),
+            "alertname" => (self.name.clone(), Tone::Plain),
+            "summary" => (self.summary.clone(), Tone::Plain),
+            "instance" => (alert_instance(self).to_string(), Tone::Muted),
+            "since" => (age(context.now, self.starts_at), Tone::Plain),
+            "source" => (alert_source(self).to_string(), Tone::Muted),
+            _ => (String::new(), Tone::Plain),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            // Severity first, then what needs attention, then the newest.
+            "severity" => SortKey::Number(
+                severity_rank(self.severity) * 10.0 + state_rank(&self.state)
+                    - (self.starts_at.as_second() as f64) * 1e-12,
+            ),
+            "state" => SortKey::Number(state_rank(&self.state)),
+            "since" => SortKey::Number(-(self.starts_at.as_second() as f64)),
+            "alertname" => text_key(&self.name),
+            "summary" => text_key(&self.summary),
+            "instance" => text_key(alert_instance(self)),
+            "source" => text_key(alert_source(self)),
+            _ => SortKey::Missing,
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let mut fields = vec![
+            ("alert".to_string(), self.name.clone()),
+            ("severity".to_string(), self.severity.tag().to_string()),
+            ("state".to_string(), self.state.tag().to_string()),
+        ];
+        match &self.state {
+            AlertState::Silenced(ids) => fields.push(("silenced by".into(), ids.join(", "))),
+            AlertState::Inhibited(ids) => fields.push(("inhibited by".into(), ids.join(", "))),
+            _ => {}
+        }
+        fields.push(("summary".into(), self.summary.clone()));
+        if !self.description.is_empty() {
+            fields.push(("description".into(), self.description.clone()));
+        }
+        fields.push((
+            "started".into(),
+            format!(
+                "{} ({} ago)",
+                datetime(self.starts_at),
+                age(context.now, self.starts_at)
+            ),
+        ));
+        if let Some(ends) = self.ends_at {
+            // For a firing alert this is the lease Alertmanager holds it for, not a resolution.
+            let label = if self.state == AlertState::Resolved {
+                "resolved"
+            } else {
+                "lease until"
+            };
+            fields.push((label.into(), datetime(ends)));
+        }
+        fields.push(("source".into(), alert_source(self).to_string()));
+        fields.push(("fingerprint".into(), self.fingerprint.clone()));
+        for (name, value) in &self.labels {
+            fields.push((format!("label {name}"), value.clone()));
+        }
+        fields
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tasks
+
+const TASK_COLUMNS: [Column; 13] = [
+    numeric("jeditaskid", "TASK", 9, 0),
+    column("status", "STATUS", 9, 0),
+    column("type", "TYPE", 7, 2),
+    flexible("taskname", "NAME", 14),
+    numeric("progress", "DONE%", 5, 1),
+    numeric("ramcount", "RAM/c", 6, 3),
+    numeric("ctime", "CTIME", 6, 3),
+    numeric("cpueff", "EFF%", 5, 4),
+    numeric("io", "IO kB/s", 7, 5),
+    numeric("cores", "CORES", 5, 6),
+    column("site", "SITE", 12, 7),
+    column("user", "USER", 10, 8),
+    numeric("modified", "MOD", 5, 2),
+];
+
+fn status_tone(status: &TaskStatus) -> Tone {
+    match status {
+        TaskStatus::Failed | TaskStatus::Broken | TaskStatus::Exhausted | TaskStatus::Aborted => {
+            Tone::Crit
+        }
+        TaskStatus::Paused | TaskStatus::Throttled | TaskStatus::Aborting => Tone::Warn,
+        TaskStatus::Running | TaskStatus::Finishing => Tone::Ok,
+        TaskStatus::Scouting | TaskStatus::Scouted | TaskStatus::Ready => Tone::Info,
+        TaskStatus::Done | TaskStatus::Finished => Tone::Muted,
+        _ => Tone::Plain,
+    }
+}
+
+impl Filterable for Task {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "id" | "jeditaskid" | "task" => Some(self.jeditaskid.to_string()),
+            "status" => Some(self.status.as_str().to_string()),
+            "type" | "processingtype" => Some(self.processingtype.clone()),
+            "name" | "taskname" => Some(self.taskname.clone()),
+            "site" => Some(self.site.clone()),
+            "user" | "username" => Some(self.username.clone()),
+            "framework" | "transhome" => Some(self.transhome.clone()),
+            "label" | "prodsourcelabel" => Some(self.prodsourcelabel.clone()),
+            _ => self.field_number(field).map(|n| number(Some(n))),
+        }
+    }
+
+    fn field_number(&self, field: &str) -> Option<f64> {
+        match field {
+            "id" | "jeditaskid" | "task" => Some(self.jeditaskid as f64),
+            "progress" => self.progress_pct(),
+            "ramcount" | "ram" => self.ramcount_mb_per_core,
+            "ctime" | "cputime" => self.cputime_hs06s_per_event,
+            "cpueff" | "eff" => self.cpu_efficiency_pct,
+            "io" | "iointensity" => self.io_intensity_kb_per_s,
+            "cores" | "corecount" => self.corecount.map(f64::from),
+            "files" | "nfiles" => self.n_files.map(|n| n as f64),
+            "events" => self.total_events.map(|n| n as f64),
+            _ => None,
+        }
+    }
+
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            self.jeditaskid,
+            self.status.as_str(),
+            self.processingtype,
+            self.taskname,
+            self.site,
+            self.username,
+            self.transhome
+        )
+        .to_lowercase()
+    }
+}
+
+impl TableRow for Task {
+    type Id = u64;
+
+    fn id(&self) -> u64 {
+        self.jeditaskid
+    }
+
+    fn columns() -> &'static [Column] {
+        &TASK_COLUMNS
+    }
+
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
+        let plain = |text: String| (text, Tone::Plain);
+        match column {
+            "jeditaskid" => plain(self.jeditaskid.to_string()),
+            "status" => (self.status.as_str().to_string(), status_tone(&self.status)),
+            "type" => plain(self.processingtype.clone()),
+            "taskname" => plain(self.taskname.clone()),
+            "progress" => plain(
+                self.progress_pct()
+                    .map_or("—".into(), |p| format!("{p:.0}")),
+            ),
+            "ramcount" => plain(number(self.ramcount_mb_per_core)),
+            "ctime" => plain(number(self.cputime_hs06s_per_event)),
+            "cpueff" => plain(number(self.cpu_efficiency_pct)),
+            "io" => plain(number(self.io_intensity_kb_per_s)),
+            "cores" => plain(self.corecount.map_or("—".into(), |c| c.to_string())),
+            "site" => (self.site.clone(), Tone::Muted),
+            "user" => (self.username.clone(), Tone::Muted),
+            "modified" => plain(
+                self.modification_time
+                    .map_or("—".into(), |t| age(context.now, t)),
+            ),
+            _ => plain(String::new()),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            "status" => text_key(self.status.as_str()),
+            "type" => text_key(&self.processingtype),
+            "taskname" => text_key(&self.taskname),
+            "site" => text_key(&self.site),
+            "user" => text_key(&self.username),
+            "modified" => number_key(self.modification_time.map(|t| t.as_second() as f64)),
+            other => number_key(self.field_number(other)),
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let when = |t: Option<jiff::Timestamp>| {
+            t.map_or("—".to_string(), |t| {
+                format!("{} ({} ago)", datetime(t), age(context.now, t))
+            })
+        };
+        vec![
+            ("jeditaskid".into(), self.jeditaskid.to_string()),
+            ("taskname".into(), self.taskname.clone()),
+            ("status".into(), self.status.as_str().to_string()),
+            (
+                "reason".into(),
+                if self.error_dialog.is_empty() {
+                    "—".into()
+                } else {
+                    self.error_dialog.clone()
+                },
+            ),
+            ("user".into(), self.username.clone()),
+            ("prodsourcelabel".into(), self.prodsourcelabel.clone()),
+            ("processingtype".into(), self.processingtype.clone()),
+            ("framework (transhome)".into(), self.transhome.clone()),
+            (
+                "cores".into(),
+                self.corecount.map_or("—".into(), |c| c.to_string()),
+            ),
+            ("site".into(), self.site.clone()),
+            ("files".into(), count(self.n_files)),
+            ("files finished".into(), count(self.n_files_finished)),
+            ("files failed".into(), count(self.n_files_failed)),
+            ("events".into(), count(self.total_events)),
+            (
+                "input datasets".into(),
+                self.dataset_count.map_or("—".into(), |c| c.to_string()),
+            ),
+            (
+                "RAMCOUNT (MB/core)".into(),
+                number(self.ramcount_mb_per_core),
+            ),
+            (
+                "CTIME (HS06·s/event)".into(),
+                number(self.cputime_hs06s_per_event),
+            ),
+            ("CPU efficiency (%)".into(), number(self.cpu_efficiency_pct)),
+            (
+                "IO intensity (kB/s)".into(),
+                number(self.io_intensity_kb_per_s),
+            ),
+            ("created".into(), when(self.creation_time)),
+            ("modified".into(), when(self.modification_time)),
+        ]
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Triage
+
+const GROUP_COLUMNS: [Column; 9] = [
+    numeric("jobs", "JOBS", 5, 0),
+    column("error", "ERROR", 14, 0),
+    column("name", "NAME", 14, 3),
+    flexible("pattern", "PATTERN", 16),
+    numeric("tasks", "TASKS", 5, 2),
+    numeric("sites", "SITES", 5, 4),
+    numeric("users", "USERS", 5, 5),
+    column("topsite", "TOP SITE", 12, 6),
+    numeric("last", "LAST", 5, 1),
+];
+
+fn code_name(group: &ErrorGroup) -> String {
+    catalogue::lookup(group.source, group.code)
+        .map_or_else(String::new, |info| info.short_name.clone())
+}
+
+impl Filterable for ErrorGroup {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "error" => Some(self.key()),
+            "source" => Some(self.source.component().to_string()),
+            "code" => Some(self.code.to_string()),
+            "name" => Some(code_name(self)),
+            "pattern" | "diag" => Some(self.pattern.clone()),
+            "site" | "topsite" => Some(self.sites.keys().cloned().collect::<Vec<_>>().join(" ")),
+            "user" => Some(self.users.iter().cloned().collect::<Vec<_>>().join(" ")),
+            _ => self.field_number(field).map(|n| n.to_string()),
+        }
+    }
+
+    fn field_number(&self, field: &str) -> Option<f64> {
+        match field {
+            "jobs" => Some(self.jobs as f64),
+            "tasks" => Some(self.tasks.len() as f64),
+            "sites" => Some(self.sites.len() as f64),
+            "users" => Some(self.users.len() as f64),
+            "code" => Some(self.code as f64),
+            _ => None,
+        }
+    }
+
+    fn haystack(&self) -> String {
+        format!("{} {} {}", self.key(), code_name(self), self.pattern).to_lowercase()
+    }
+}
+
+impl TableRow for ErrorGroup {
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    fn columns() -> &'static [Column] {
+        &GROUP_COLUMNS
+    }
+
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
+        match column {
+            "jobs" => (self.jobs.to_string(), Tone::Plain),
+            "error" => (self.key(), Tone::Warn),
+            "name" => (code_name(self), Tone::Muted),
+            "pattern" => (self.pattern.clone(), Tone::Plain),
+            "tasks" => (self.tasks.len().to_string(), Tone::Plain),
+            "sites" => (self.sites.len().to_string(), Tone::Plain),
+            "users" => (self.users.len().to_string(), Tone::Plain),
+            "topsite" => (
+                self.top_site()
+                    .map_or(String::new(), |(s, _)| s.to_string()),
+                Tone::Muted,
+            ),
+            "last" => (age(context.now, self.last_seen), Tone::Plain),
+            _ => (String::new(), Tone::Plain),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            "error" => SortKey::Text(format!("{}:{:>10}", self.source.component(), self.code)),
+            "name" => text_key(&code_name(self)),
+            "pattern" => text_key(&self.pattern),
+            "topsite" => text_key(self.top_site().map_or("", |(s, _)| s)),
+            "last" => SortKey::Number(self.last_seen.as_second() as f64),
+            other => number_key(self.field_number(other)),
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let info = catalogue::lookup(self.source, self.code);
+        let mut fields = vec![
+            ("error".into(), self.key()),
+            (
+                "server field".into(),
+                self.source.server_field().to_string(),
+            ),
+            (
+                "code name".into(),
+                info.map_or("—".into(), |i| i.short_name.clone()),
+            ),
+            (
+                "catalogue message".into(),
+                info.map_or("—".into(), |i| i.message.clone()),
+            ),
+            ("pattern".into(), self.pattern.clone()),
+            ("jobs".into(), self.jobs.to_string()),
+            (
+                "tasks".into(),
+                self.tasks
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
+                "users".into(),
+                self.users.iter().cloned().collect::<Vec<_>>().join(", "),
+            ),
+            (
+                "first seen".into(),
+                format!(
+                    "{} ({} ago)",
+                    datetime(self.first_seen),
+                    age(context.now, self.first_seen)
+                ),
+            ),
+            (
+                "last seen".into(),
+                format!(
+                    "{} ({} ago)",
+                    datetime(self.last_seen),
+                    age(context.now, self.last_seen)
+                ),
+            ),
+            ("example job".into(), self.example_pandaid.to_string()),
+            ("example diagnostic".into(), self.example_diag.clone()),
+        ];
+        let mut sites: Vec<(&String, &usize)> = self.sites.iter().collect();
+        sites.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (site, jobs) in sites {
+            fields.push((format!("site {site}"), format!("{jobs} jobs")));
+        }
+        fields
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+/// A series with its anomalies, found when the series arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRow {
+    pub series: Series,
+    pub anomalies: Vec<Anomaly>,
+}
+
+impl SeriesRow {
+    pub fn new(series: Series) -> SeriesRow {
+        let anomalies = anomaly::detect(&series.values);
+        SeriesRow { series, anomalies }
+    }
+
+    /// The newest sample, whatever it is (`NaN` included).
+    pub fn last(&self) -> Option<f64> {
+        self.series.values.last().copied()
+    }
+}
+
+const SERIES_COLUMNS: [Column; 5] = [
+    flexible("title", "SERIES", 16),
+    numeric("last", "LAST", 7, 0),
+    numeric("min", "MIN", 7, 2),
+    numeric("max", "MAX", 7, 2),
+    numeric("anomalies", "ANOM", 4, 1),
+];
+
+impl Filterable for SeriesRow {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "title" | "name" => Some(self.series.title.clone()),
+            "id" => Some(self.series.id.clone()),
+            "unit" => Some(self.series.unit.clone()),
+            _ => None,
+        }
+    }
+
+    fn field_number(&self, field: &str) -> Option<f64> {
+        let range = crate::metrics::scale::finite_range(&self.series.values);
+        match field {
+            "last" => self.last(),
+            "min" => range.map(|r| r.0),
+            "max" => range.map(|r| r.1),
+            "anomalies" => Some(self.anomalies.len() as f64),
+            _ => None,
+        }
+    }
+
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.series.id, self.series.title, self.series.unit
+        )
+        .to_lowercase()
+    }
+}
+
+impl TableRow for SeriesRow {
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.series.id.clone()
+    }
+
+    fn columns() -> &'static [Column] {
+        &SERIES_COLUMNS
+    }
+
+    fn cell(&self, column: &str, _context: &CellContext) -> (String, Tone) {
+        match column {
+            "title" => (
+                format!("{} ({})", self.series.title, self.series.unit),
+                Tone::Plain,
+            ),
+            "anomalies" if !self.anomalies.is_empty() => {
+                (self.anomalies.len().to_string(), Tone::Anomaly)
+            }
+            "anomalies" => ("0".into(), Tone::Muted),
+            other => (number(self.field_number(other)), Tone::Plain),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            "title" => text_key(&self.series.title),
+            other => number_key(self.field_number(other)),
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let range = crate::metrics::scale::finite_range(&self.series.values);
+        let gaps = self.series.values.iter().filter(|v| v.is_nan()).count();
+        let mut fields = vec![
+            ("series".into(), self.series.title.clone()),
+            ("id".into(), self.series.id.clone()),
+            ("unit".into(), self.series.unit.clone()),
+            ("samples".into(), self.series.values.len().to_string()),
+            ("gaps".into(), gaps.to_string()),
+            ("last".into(), number(self.last())),
+            ("min".into(), number(range.map(|r| r.0))),
+            ("max".into(), number(range.map(|r| r.1))),
+        ];
+        for found in &self.anomalies {
+            let when = self.series.times.get(found.index).copied();
+            let value = self.series.values.get(found.index).copied();
+            fields.push((
+                "anomaly".into(),
+                format!(
+                    "{} value {} ({:+.1} robust σ){}",
+                    when.map_or("—".into(), datetime),
+                    number(value),
+                    found.score,
+                    when.map_or(String::new(), |t| format!(", {} ago", age(context.now, t)))
+                ),
+            ));
+        }
+        fields
+    }
+}

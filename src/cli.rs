@@ -1,0 +1,364 @@
+//! The command line: subcommands, flags, and what each one does.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, anyhow};
+use clap::{Parser, Subcommand};
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+use crate::app::App;
+use crate::config::{self, Config, EXIT_REFUSED_TO_START, Overrides, Paths};
+use crate::domain::PaneId;
+use crate::keymap::{self, Keymap};
+use crate::run::{self, LoopOptions};
+use crate::snapshot::{self, SnapshotOptions, View};
+use crate::sources::Sources;
+use crate::term;
+use crate::ui::theme::{self, ColorSupport, Theme};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pandaops",
+    version,
+    about = "A terminal console for PanDA operators"
+)]
+pub struct Cli {
+    /// Config file to read instead of the standard one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Theme: default, light, high-contrast, truecolor, or a file in the themes folder.
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// Base keymap: default or emacs.
+    #[arg(long, global = true)]
+    pub keymap: Option<String>,
+    /// Seed of the simulated PanDA.
+    #[arg(long, global = true)]
+    pub seed: Option<u64>,
+    /// Simulated seconds per second in the demo.
+    #[arg(long, global = true)]
+    pub speed: Option<f64>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render the console once on the demo and print the screen as plain text.
+    Snapshot {
+        /// Screen size, WIDTHxHEIGHT.
+        #[arg(long, default_value = "120x40")]
+        size: String,
+        /// all, alerts, tasks, triage or metrics.
+        #[arg(long, default_value = "all")]
+        view: String,
+        /// Simulated seconds the demo runs before the screen is taken.
+        #[arg(long, default_value_t = 60)]
+        at: u64,
+    },
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Check the config file, the keymap and the themes; exit status 1 on errors.
+    Check,
+    /// Print where the config, keymap, themes, data and log live.
+    Path,
+    /// Print the example configuration, every key documented.
+    Example,
+}
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+impl Cli {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            theme: self.theme.clone(),
+            keymap: self.keymap.clone(),
+            seed: self.seed,
+            speed: self.speed,
+        }
+    }
+}
+
+/// Runs the command line; returns the exit status.
+pub fn main(cli: Cli) -> Result<i32> {
+    let paths = Paths::discover(cli.config.as_deref(), &process_env)?;
+    match &cli.command {
+        Some(Command::Config {
+            action: ConfigCommand::Example,
+        }) => {
+            print!("{}", config::example());
+            Ok(0)
+        }
+        Some(Command::Config {
+            action: ConfigCommand::Path,
+        }) => {
+            println!("config file  {}", paths.config_file.display());
+            println!("keymap       {}", paths.keymap_file().display());
+            println!("themes       {}", paths.themes_dir().display());
+            println!("data         {}", paths.data_dir.display());
+            println!("log          {}", paths.log_file().display());
+            Ok(0)
+        }
+        Some(Command::Config {
+            action: ConfigCommand::Check,
+        }) => Ok(check(&paths)),
+        Some(Command::Snapshot { size, view, at }) => {
+            let (width, height) = snapshot::parse_size(size).map_err(|e| anyhow!(e))?;
+            let view = View::parse(view).map_err(|e| anyhow!(e))?;
+            let Some(setup) = prepare(
+                &cli,
+                &paths,
+                ColorSupport {
+                    truecolor: false,
+                    no_color: true,
+                },
+            )?
+            else {
+                return Ok(EXIT_REFUSED_TO_START);
+            };
+            let options = SnapshotOptions {
+                width,
+                height,
+                view,
+                seed: setup.config.demo.seed,
+                at_secs: *at,
+            };
+            let text = snapshot::render(&options, setup.keymap, &setup.theme_name, setup.themes);
+            println!("{text}");
+            Ok(0)
+        }
+        None => console(&cli, &paths),
+    }
+}
+
+/// `pandaops config check`: the config file, then the keymap, then the themes.
+fn check(paths: &Paths) -> i32 {
+    let (report, config_status) = config::run_check(paths, &process_env);
+    print!("{report}");
+
+    let base = config::load(paths, &process_env, &Overrides::default())
+        .map(|loaded| loaded.config.ui.keymap.to_string())
+        .unwrap_or_else(|_| "default".to_string());
+    let keymap_file = paths.keymap_file();
+    let user_keymap = keymap_file.exists().then_some(keymap_file.as_path());
+    let (keymap_report, keymap_status) = keymap::check_report(&base, user_keymap);
+    print!("{keymap_report}");
+
+    let mut theme_status = 0;
+    let themes_dir = paths.themes_dir();
+    for name in theme::names(Some(&themes_dir)) {
+        match theme::load(
+            &name,
+            Some(&themes_dir),
+            ColorSupport {
+                truecolor: true,
+                no_color: false,
+            },
+        ) {
+            Ok((_, warnings)) => {
+                for warning in warnings {
+                    println!("theme {name}: warning: {warning}");
+                }
+            }
+            Err(error) => {
+                println!("theme {name}: error: {error}");
+                theme_status = 1;
+            }
+        }
+    }
+    config_status.max(keymap_status).max(theme_status)
+}
+
+/// Everything the console needs before it can draw.
+struct Setup {
+    config: Config,
+    keymap: Keymap,
+    theme_name: String,
+    themes: BTreeMap<String, Theme>,
+    /// Told to the operator at start: config warnings, keymap conflicts, theme fallbacks.
+    notes: Vec<String>,
+}
+
+/// Loads the configuration, the keymap and every theme. Errors are printed and give `None`.
+fn prepare(cli: &Cli, paths: &Paths, colors: ColorSupport) -> Result<Option<Setup>> {
+    let loaded = match config::load(paths, &process_env, &cli.overrides()) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprintln!("{error}");
+            eprintln!(
+                "pandaops: not started; fix the configuration or run `pandaops config check`"
+            );
+            return Ok(None);
+        }
+    };
+    let mut notes: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+
+    let keymap_file = paths.keymap_file();
+    let user_keymap = keymap_file.exists().then_some(keymap_file.as_path());
+    let loaded_keymap = match keymap::load(&loaded.config.ui.keymap.to_string(), user_keymap) {
+        Ok(loaded_keymap) => loaded_keymap,
+        Err(error) => {
+            eprintln!("{error}");
+            return Ok(None);
+        }
+    };
+    if loaded_keymap.has_errors() {
+        for problem in &loaded_keymap.problems {
+            eprintln!("{problem}");
+        }
+        eprintln!("pandaops: not started; fix the keymap or run `pandaops config check`");
+        return Ok(None);
+    }
+    notes.extend(loaded_keymap.problems.iter().map(ToString::to_string));
+
+    let themes_dir = paths.themes_dir();
+    let wanted = loaded.config.ui.theme.clone();
+    let mut themes = BTreeMap::new();
+    for name in theme::names(Some(&themes_dir)) {
+        match theme::load(&name, Some(&themes_dir), colors) {
+            Ok((theme, warnings)) => {
+                if name == wanted {
+                    notes.extend(warnings);
+                }
+                themes.insert(name, theme);
+            }
+            Err(error) if name == wanted => {
+                eprintln!("{error}");
+                return Ok(None);
+            }
+            Err(error) => notes.push(format!("theme {name} not available: {error}")),
+        }
+    }
+    if !themes.contains_key(&wanted) {
+        eprintln!(
+            "unknown theme {wanted:?}; themes: {}",
+            themes.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+        return Ok(None);
+    }
+
+    Ok(Some(Setup {
+        config: loaded.config,
+        keymap: loaded_keymap.keymap,
+        theme_name: wanted,
+        themes,
+        notes,
+    }))
+}
+
+fn init_logging(paths: &Paths, level: &str) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    std::fs::create_dir_all(&paths.state_dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.log_file())
+        .ok()?;
+    let (writer, guard) = tracing_appender::non_blocking(file);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PANDAOPS_LOG_FILTER")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("pandaops={level}")));
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
+    Some(guard)
+}
+
+/// Starts the live console on the demo.
+fn console(cli: &Cli, paths: &Paths) -> Result<i32> {
+    let term_name = std::env::var("TERM").ok();
+    if let Err(reason) = term::check_capable(
+        term_name.as_deref(),
+        std::io::stdout().is_terminal(),
+        std::io::stdin().is_terminal(),
+    ) {
+        eprintln!("pandaops: {reason}");
+        return Ok(EXIT_REFUSED_TO_START);
+    }
+
+    let Some(setup) = prepare(cli, paths, ColorSupport::from_environment())? else {
+        return Ok(EXIT_REFUSED_TO_START);
+    };
+    let _log_guard = init_logging(paths, &setup.config.log.level.to_string());
+    tracing::info!(config = ?paths.config_file, "pandaops starting");
+    for note in &setup.notes {
+        tracing::warn!("{note}");
+    }
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let exit = runtime.block_on(live(setup))?;
+    // Sources may be mid-request; they are dropped, not awaited.
+    runtime.shutdown_background();
+    Ok(exit.code())
+}
+
+async fn live(setup: Setup) -> Result<run::Exit> {
+    let (events_tx, events_rx) = mpsc::channel(256);
+    let sources = Sources::start_demo(
+        setup.config.demo.seed,
+        setup.config.demo.speed,
+        Timestamp::now(),
+        events_tx,
+    );
+
+    let mut app = App::new(
+        setup.keymap,
+        &setup.theme_name,
+        setup.themes,
+        Timestamp::now(),
+    );
+    app.simulated = true;
+    apply_pane_config(&mut app, &setup.config);
+    if !setup.notes.is_empty() {
+        app.notify(format!(
+            "{} configuration note{} (first: {}); see `pandaops config check`",
+            setup.notes.len(),
+            if setup.notes.len() == 1 { "" } else { "s" },
+            setup.notes[0]
+        ));
+    }
+
+    let (mut terminal, _guard) =
+        term::enter(setup.config.ui.mouse).context("cannot set up the terminal")?;
+    let options = LoopOptions {
+        max_fps: setup.config.ui.max_fps,
+        mouse: setup.config.ui.mouse,
+    };
+    let exit = run::run(&mut terminal, &mut app, &sources, events_rx, &options).await;
+    term::restore();
+    let exit = exit.context("the terminal failed")?;
+    tracing::info!(?exit, "pandaops stopped");
+    Ok(exit)
+}
+
+fn apply_pane_config(app: &mut App, config: &Config) {
+    for (pane, view) in [
+        (PaneId::Alerts, &config.panes.alerts),
+        (PaneId::Tasks, &config.panes.tasks),
+        (PaneId::Triage, &config.panes.triage),
+        (PaneId::Metrics, &config.panes.metrics),
+    ] {
+        if !view.sort.is_empty() {
+            app.sort_pane(pane, &view.sort, Some(view.descending));
+        }
+        if !view.filter.is_empty() {
+            app.set_filter(pane, &view.filter);
+        }
+    }
+}

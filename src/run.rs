@@ -1,0 +1,148 @@
+//! The event loop of the live console.
+//!
+//! It waits on keys, source events, the clock and signals, feeds them to the app, and draws when
+//! the state changed, at most `max_fps` times a second and inside a synchronized update. It never
+//! awaits network or disk: sources do their own I/O on their own tasks.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jiff::Timestamp;
+use ratatui::crossterm::event::{Event, EventStream};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
+
+use crate::app::{App, Effect, Message};
+use crate::sources::Sources;
+use crate::term::{self, Tui};
+use crate::ui;
+
+/// How often the controlling terminal is checked for having gone away.
+const TTY_CHECK: Duration = Duration::from_secs(2);
+
+/// Why the console stopped, and the exit status that goes with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Signal(i32),
+    TerminalLost,
+}
+
+impl Exit {
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Quit => 0,
+            Exit::Signal(number) => 128 + number,
+            Exit::TerminalLost => 129,
+        }
+    }
+}
+
+pub struct LoopOptions {
+    pub max_fps: u32,
+    pub mouse: bool,
+}
+
+pub async fn run(
+    terminal: &mut Tui,
+    app: &mut App,
+    sources: &Sources,
+    mut source_events: mpsc::Receiver<crate::domain::SourceEvent>,
+    options: &LoopOptions,
+) -> io::Result<Exit> {
+    let frame_interval = Duration::from_millis(1000 / u64::from(options.max_fps.clamp(1, 60)));
+    let mut keys = EventStream::new();
+    let mut clock = interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let (tty_lost_tx, mut tty_lost) = mpsc::channel::<()>(1);
+    tokio::spawn(watch_tty(tty_lost_tx));
+
+    let size = terminal.size()?;
+    app.update(Message::Resize(size.width, size.height));
+    let mut last_draw = Instant::now() - frame_interval;
+
+    loop {
+        // Draw when something changed, but no more often than the frame interval: a burst of
+        // resizes or source events becomes one frame.
+        if app.is_dirty() && Instant::now() >= last_draw + frame_interval {
+            app.take_dirty();
+            draw(terminal, app)?;
+            last_draw = Instant::now();
+        }
+        let next_frame = last_draw + frame_interval;
+
+        let message = tokio::select! {
+            event = keys.next() => match event {
+                Some(Ok(Event::Key(key))) => Message::Key(key),
+                Some(Ok(Event::Resize(width, height))) => Message::Resize(width, height),
+                Some(Ok(Event::FocusGained)) => { app.force_redraw(); continue; }
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => {
+                    tracing::warn!(%error, "reading the terminal failed; quitting");
+                    return Ok(Exit::TerminalLost);
+                }
+                None => return Ok(Exit::TerminalLost),
+            },
+            Some(event) = source_events.recv() => Message::Source(event),
+            _ = clock.tick() => Message::Tick(Timestamp::now()),
+            _ = sleep_until(next_frame), if app.is_dirty() => continue,
+            _ = sigterm.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGTERM)),
+            _ = sighup.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGHUP)),
+            _ = sigint.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGINT)),
+            _ = tty_lost.recv() => return Ok(Exit::TerminalLost),
+        };
+
+        for effect in app.update(message) {
+            match effect {
+                Effect::Quit => return Ok(Exit::Quit),
+                Effect::Refresh(pane) => sources.refresh(pane),
+                Effect::Suspend => {
+                    term::suspend(terminal, options.mouse)?;
+                    app.force_redraw();
+                }
+            }
+        }
+        if let Ok(size) = terminal.size() {
+            if size.width != app.size.width || size.height != app.size.height {
+                app.update(Message::Resize(size.width, size.height));
+            }
+        }
+    }
+}
+
+fn draw(terminal: &mut Tui, app: &App) -> io::Result<()> {
+    let mut stdout = io::stdout();
+    execute!(stdout, BeginSynchronizedUpdate)?;
+    let drawn = terminal.draw(|frame| ui::draw(frame, app)).map(|_| ());
+    execute!(stdout, EndSynchronizedUpdate)?;
+    stdout.flush()?;
+    drawn
+}
+
+/// Reports when the controlling terminal is gone (a closed SSH session or a killed pane), which
+/// some terminals signal with neither a hangup nor an end of input.
+async fn watch_tty(lost: mpsc::Sender<()>) {
+    loop {
+        tokio::time::sleep(TTY_CHECK).await;
+        let alive = tokio::task::spawn_blocking(|| {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/tty")
+                .is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        if !alive {
+            let _ = lost.send(()).await;
+            return;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The terminal: entering and leaving full-screen mode, and making sure it is always left.
+//!
+//! The terminal is restored by a `Drop` guard, by the panic hook (for panics on the UI thread
+//! only: a panic in a source task must not tear the screen down while the UI keeps drawing), before
+//! suspending on Ctrl+Z, and on every quit path, signals included. Restoring twice is harmless.
+
+use std::io::{self, Stdout, Write};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::ThreadId;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::cursor::{Hide, Show};
+use ratatui::crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+
+static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Restores the terminal when dropped.
+pub struct TerminalGuard {
+    _private: (),
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Whether full-screen mode can work here; if not, says why.
+pub fn check_capable(
+    term: Option<&str>,
+    stdout_is_tty: bool,
+    stdin_is_tty: bool,
+) -> Result<(), String> {
+    if !stdout_is_tty || !stdin_is_tty {
+        return Err(
+            "standard input and output must be a terminal for the console; \
+                    `pandaops snapshot` prints the screen as text instead"
+                .to_string(),
+        );
+    }
+    if matches!(term, Some("dumb") | Some("")) {
+        return Err("TERM=dumb cannot show the full-screen console; \
+                    `pandaops snapshot` prints the screen as text instead"
+            .to_string());
+    }
+    Ok(())
+}
+
+/// Enters raw mode and the alternate screen, and installs the panic hook.
+pub fn enter(mouse: bool) -> io::Result<(Tui, TerminalGuard)> {
+    let _ = UI_THREAD.set(std::thread::current().id());
+    install_panic_hook();
+
+    let guard = TerminalGuard { _private: () };
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut stdout = io::stdout();
+    execute!(stdout, EnterAlternateScreen, Hide)?;
+    if mouse {
+        execute!(stdout, EnableMouseCapture)?;
+    }
+    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok((terminal, guard))
+}
+
+/// Leaves raw mode and the alternate screen, shows the cursor and turns mouse capture off.
+/// Errors are ignored: the terminal may already be gone.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut stdout = io::stdout();
+    let _ = execute!(
+        stdout,
+        DisableMouseCapture,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        Show
+    );
+    let _ = disable_raw_mode();
+    let _ = stdout.flush();
+}
+
+/// Re-enters full-screen mode after a suspension.
+pub fn resume(terminal: &mut Tui, mouse: bool) -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(io::stdout(), EnterAlternateScreen, Hide)?;
+    if mouse {
+        execute!(io::stdout(), EnableMouseCapture)?;
+    }
+    terminal.clear()
+}
+
+/// Stops the process the way a shell's Ctrl+Z does, with the terminal restored meanwhile.
+pub fn suspend(terminal: &mut Tui, mouse: bool) -> io::Result<()> {
+    restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    // Execution continues here after SIGCONT.
+    resume(terminal, mouse)
+}
+
+fn install_panic_hook() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if UI_THREAD.get() == Some(&std::thread::current().id()) {
+                restore();
+            }
+            previous(info);
+        }));
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dumb_terminals_and_pipes_are_refused_with_a_way_out() {
+        assert!(check_capable(Some("dumb"), true, true).is_err_and(|e| e.contains("snapshot")));
+        assert!(
+            check_capable(Some("xterm-256color"), false, true)
+                .is_err_and(|e| e.contains("snapshot"))
+        );
+        assert!(check_capable(Some("xterm-256color"), true, true).is_ok());
+        assert!(check_capable(None, true, true).is_ok());
+    }
+}

@@ -1,0 +1,493 @@
+//! The console on `TestBackend`: each pane rendered from fixed data, and the keys that drive it.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use pandaops::app::{App, Effect, Message, Overlay};
+use pandaops::domain::{
+    Alert, AlertOrigin, AlertState, DeploymentEvent, ErrorSource, FailedJob, Feed, JobError,
+    PaneId, Series, Severity, SourceEvent, SourceEventKind, SourceHealth, Task, TaskStatus,
+};
+use pandaops::keymap;
+use pandaops::snapshot::render_app;
+use pandaops::ui::theme::{self, ColorSupport};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const NOW: i64 = 1_796_299_200; // 2026-12-03T12:00:00Z
+
+fn at(offset_secs: i64) -> Timestamp {
+    Timestamp::from_second(NOW + offset_secs).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn app() -> App {
+    let keymap = keymap::load("default", None).map(|loaded| loaded.keymap);
+    let Ok(keymap) = keymap else {
+        panic!("the default keymap loads")
+    };
+    let mut themes = BTreeMap::new();
+    for name in ["default", "light"] {
+        let loaded = theme::load(
+            name,
+            None,
+            ColorSupport {
+                truecolor: false,
+                no_color: false,
+            },
+        );
+        let Ok((theme, _)) = loaded else {
+            panic!("built-in theme {name} loads")
+        };
+        themes.insert(name.to_string(), theme);
+    }
+    let mut app = App::new(keymap, "default", themes, at(0));
+    app.simulated = true;
+    app
+}
+
+fn feed(app: &mut App, pane: PaneId, feed: Feed) {
+    app.update(Message::Source(SourceEvent {
+        source: "fixture".into(),
+        pane,
+        kind: SourceEventKind::Data(feed),
+    }));
+    app.update(Message::Source(SourceEvent {
+        source: "fixture".into(),
+        pane,
+        kind: SourceEventKind::Health(SourceHealth::Fresh { at: at(-5) }),
+    }));
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Message::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for ch in text.chars() {
+        key(app, KeyCode::Char(ch));
+    }
+}
+
+fn task(id: u64, name: &str, status: &str, ram: Option<f64>) -> Task {
+    Task {
+        jeditaskid: id,
+        taskname: name.into(),
+        status: TaskStatus::parse(status),
+        username: "jdoe".into(),
+        prodsourcelabel: "managed".into(),
+        processingtype: "deriv".into(),
+        transhome: "AthDerivation-24.0.30".into(),
+        corecount: Some(8),
+        n_files: Some(100),
+        n_files_finished: Some(40),
+        n_files_failed: Some(2),
+        total_events: Some(1_000_000),
+        dataset_count: Some(1),
+        ramcount_mb_per_core: ram,
+        cputime_hs06s_per_event: Some(2.5),
+        cpu_efficiency_pct: Some(85.0),
+        io_intensity_kb_per_s: Some(320.0),
+        creation_time: Some(at(-7200)),
+        modification_time: Some(at(-300)),
+        error_dialog: String::new(),
+        site: "CERN-PROD".into(),
+    }
+}
+
+fn tasks() -> Vec<Task> {
+    vec![
+        task(
+            40_000_001,
+            "mc23_13p6TeV.601229.PhPy8EG_ttbar.deriv.DAOD_PHYS.e8514_p6266",
+            "running",
+            Some(2000.0),
+        ),
+        task(
+            40_000_002,
+            "data24_13p6TeV.00475052.physics_Main.deriv.DAOD_PHYSLITE",
+            "failed",
+            Some(3500.0),
+        ),
+        task(40_000_003, "用户分析_mc23_EXAMPLE.deriv", "scouting", None),
+        task(
+            40_000_004,
+            "user.jdoe.\u{1b}]0;owned\u{7}Zmumu_ntuple",
+            "done",
+            Some(1500.0),
+        ),
+    ]
+}
+
+fn alert(
+    fingerprint: &str,
+    name: &str,
+    severity: Severity,
+    state: AlertState,
+    summary: &str,
+) -> Alert {
+    let mut labels = BTreeMap::new();
+    labels.insert("alertname".to_string(), name.to_string());
+    labels.insert("instance".to_string(), "aipanda012.cern.ch".to_string());
+    Alert {
+        fingerprint: fingerprint.into(),
+        name: name.into(),
+        severity,
+        state,
+        labels,
+        summary: summary.into(),
+        description: String::new(),
+        starts_at: at(-600),
+        ends_at: Some(at(240)),
+        origin: AlertOrigin::Alertmanager("am".into()),
+    }
+}
+
+fn alerts() -> Vec<Alert> {
+    vec![
+        alert(
+            "a1",
+            "PandaServerDown",
+            Severity::Critical,
+            AlertState::Active,
+            "panda-server not answering",
+        ),
+        alert(
+            "a2",
+            "DBSessionsHigh",
+            Severity::Warning,
+            AlertState::Silenced(vec!["s1".into()]),
+            "sessions at 92%",
+        ),
+        alert(
+            "a3",
+            "HarvesterWorkersStuck",
+            Severity::Warning,
+            AlertState::Inhibited(vec!["a1".into()]),
+            "\u{1b}[31mFAKE RESOLVED\u{1b}[0m\nline2",
+        ),
+        alert(
+            "a4",
+            "CertificateExpiring",
+            Severity::Info,
+            AlertState::Unprocessed,
+            "host certificate expires in 9 days",
+        ),
+    ]
+}
+
+fn jobs() -> Vec<FailedJob> {
+    let job = |pandaid: u64, site: &str, source: ErrorSource, code: i64, diag: &str| FailedJob {
+        pandaid,
+        jeditaskid: 40_000_002,
+        status: "failed".into(),
+        computingsite: site.into(),
+        produsername: "jdoe".into(),
+        modification_time: at(-(pandaid as i64 % 1000)),
+        errors: vec![JobError {
+            source,
+            code,
+            diag: diag.into(),
+        }],
+    };
+    vec![
+        job(
+            6_500_000_001,
+            "CERN-PROD",
+            ErrorSource::Pilot,
+            1099,
+            "Failed to stage-in file:/eos/atlas/a.root timed out after 30 s",
+        ),
+        job(
+            6_500_000_002,
+            "BNL_PROD",
+            ErrorSource::Pilot,
+            1099,
+            "Failed to stage-in file:/pnfs/b.root timed out after 90 s",
+        ),
+        job(
+            6_500_000_003,
+            "BNL_PROD",
+            ErrorSource::Pilot,
+            1099,
+            "Failed to stage-in file:/pnfs/c.root timed out after 60 s",
+        ),
+        job(
+            6_500_000_004,
+            "TRIUMF",
+            ErrorSource::TaskBuffer,
+            100,
+            "killed by operator",
+        ),
+    ]
+}
+
+fn series() -> Vec<Series> {
+    let times: Vec<Timestamp> = (0..60).map(|i| at((i - 60) * 60)).collect();
+    let mut queuing: Vec<f64> = (0..60).map(|i| 40.0 + f64::from(i % 5)).collect();
+    queuing[50] = 400.0;
+    queuing[20] = f64::NAN;
+    let mut failures: Vec<f64> = (0..60).map(|i| 5.0 + f64::from(i % 3) * 0.5).collect();
+    failures[30] = f64::INFINITY;
+    vec![
+        Series {
+            id: "queuing_time".into(),
+            title: "Task queuing time".into(),
+            unit: "min".into(),
+            times: times.clone(),
+            values: queuing,
+        },
+        Series {
+            id: "failure_rate".into(),
+            title: "Job failure rate".into(),
+            unit: "%".into(),
+            times: times.clone(),
+            values: failures,
+        },
+        Series {
+            id: "empty".into(),
+            title: "Running jobs".into(),
+            unit: "jobs".into(),
+            times,
+            values: vec![f64::NAN; 60],
+        },
+    ]
+}
+
+fn loaded_app() -> App {
+    let mut app = app();
+    app.update(Message::Resize(120, 40));
+    feed(&mut app, PaneId::Alerts, Feed::Alerts(alerts()));
+    feed(
+        &mut app,
+        PaneId::Alerts,
+        Feed::Events(vec![DeploymentEvent {
+            id: "e1".into(),
+            at: at(-900),
+            component: "panda-server".into(),
+            branch: "master".into(),
+            host: "aipanda012.cern.ch".into(),
+            user: "jdoe".into(),
+            commit: Some("3f2a1b9c0d".into()),
+        }]),
+    );
+    feed(&mut app, PaneId::Tasks, Feed::Tasks(tasks()));
+    feed(&mut app, PaneId::Triage, Feed::FailedJobs(jobs()));
+    feed(&mut app, PaneId::Metrics, Feed::Series(series()));
+    app
+}
+
+#[test]
+fn all_four_panes_at_120_by_40() {
+    let app = loaded_app();
+    insta::assert_snapshot!(render_app(&app, 120, 40));
+}
+
+#[test]
+fn each_pane_zoomed() {
+    for pane in PaneId::ALL {
+        let mut app = loaded_app();
+        app.apply(pandaops::action::Action::ToggleZoom);
+        app.update(Message::Key(KeyEvent::new(
+            KeyCode::Char(char::from(b'1' + pane.index() as u8)),
+            KeyModifiers::NONE,
+        )));
+        assert_eq!(app.focus, pane);
+        insta::assert_snapshot!(
+            format!("zoomed_{}", pane.title().to_lowercase()),
+            render_app(&app, 100, 30)
+        );
+    }
+}
+
+#[test]
+fn server_text_never_reaches_the_screen_raw() {
+    let text = render_app(&loaded_app(), 120, 40);
+    assert!(
+        !text.contains('\u{1b}'),
+        "an escape character reached the screen"
+    );
+    assert!(!text.contains('\u{7}'));
+    let mut app = loaded_app();
+    app.update(Message::Resize(200, 60));
+    let wide = render_app(&app, 200, 60);
+    assert!(wide.contains("␛[31mFAKE RESOLVED␛[0m⏎line2"), "{wide}");
+}
+
+#[test]
+fn states_are_told_apart_without_colour() {
+    let text = render_app(&loaded_app(), 120, 40);
+    for tag in [
+        "FIRING",
+        "SILENCED",
+        "INHIBITED",
+        "UNPROC",
+        "CRIT",
+        "WARN",
+        "INFO",
+    ] {
+        assert!(text.contains(tag), "{tag} missing from\n{text}");
+    }
+}
+
+#[test]
+fn too_small_and_tiny_terminals_render_a_message_without_panicking() {
+    let app = loaded_app();
+    assert!(render_app(&app, 59, 20).contains("terminal too small: 59x20"));
+    for (width, height) in [
+        (1, 1),
+        (0, 0),
+        (20, 5),
+        (60, 15),
+        (61, 16),
+        (119, 34),
+        (300, 100),
+    ] {
+        let _ = render_app(&app, width, height);
+    }
+}
+
+#[test]
+fn the_selection_survives_a_refresh_that_reorders_rows() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('j'));
+    let selected = app.tasks.selected().map(|t| t.jeditaskid);
+    assert_eq!(selected, Some(40_000_003));
+
+    let mut refreshed = tasks();
+    refreshed.reverse();
+    refreshed.push(task(40_000_010, "new task", "defined", None));
+    feed(&mut app, PaneId::Tasks, Feed::Tasks(refreshed));
+    assert_eq!(app.tasks.selected().map(|t| t.jeditaskid), selected);
+}
+
+#[test]
+fn filter_narrows_the_focused_pane_and_escape_restores_it() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "status=failed");
+    assert_eq!(app.tasks.len(), 1, "the filter applies while typing");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.input.is_none());
+    assert_eq!(app.tasks.len(), 1);
+    assert!(render_app(&app, 120, 40).contains("/status=failed"));
+
+    // q typed into a filter is text, not quit.
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, " q");
+    assert!(app.input.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter_text(PaneId::Tasks), "status=failed");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter_text(PaneId::Tasks), "");
+    assert_eq!(app.tasks.len(), 4);
+}
+
+#[test]
+fn command_line_sorts_filters_switches_theme_and_quits() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "tasks");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, PaneId::Tasks);
+
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sort ram");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tasks.sort_column().name, "ramcount");
+    let first = app.tasks.visible().next().map(|(_, t)| t.jeditaskid);
+    assert_eq!(
+        first,
+        Some(40_000_002),
+        "descending by RAM puts the 3500 MB task first"
+    );
+
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "filter status=running");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.tasks.len(), 1);
+
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "theme light");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.theme_name, "light");
+
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sort nonsense");
+    key(&mut app, KeyCode::Enter);
+    let status = app.status.clone().map(|s| (s.text, s.is_error));
+    assert!(
+        status.is_some_and(|(text, is_error)| is_error && text.contains("no column \"nonsense\""))
+    );
+
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "quit");
+    assert_eq!(key(&mut app, KeyCode::Enter), vec![Effect::Quit]);
+}
+
+#[test]
+fn help_lists_the_live_keymap_and_detail_opens_on_enter() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('?'));
+    assert!(matches!(app.overlay, Overlay::Help { .. }));
+    let text = render_app(&app, 120, 40);
+    assert!(text.contains("quit pandaops"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, Overlay::None);
+
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.overlay,
+        Overlay::Detail {
+            pane: PaneId::Triage,
+            scroll: 0
+        }
+    );
+    let text = render_app(&app, 120, 40);
+    assert!(text.contains("STAGEINFAILED"), "{text}");
+    assert!(text.contains("pilotErrorCode"), "{text}");
+}
+
+#[test]
+fn triage_groups_stage_in_failures_and_counts_jobs() {
+    let app = loaded_app();
+    let first = app
+        .triage
+        .visible()
+        .next()
+        .map(|(_, g)| (g.key(), g.jobs, g.sites.len()));
+    assert_eq!(first, Some(("pilot:1099".to_string(), 3, 2)));
+    assert_eq!(app.triage.total(), 2);
+}
+
+#[test]
+fn anomalies_become_console_alerts() {
+    let app = loaded_app();
+    let anomaly = app
+        .alerts
+        .rows()
+        .iter()
+        .find(|a| a.origin == AlertOrigin::Console);
+    let Some(anomaly) = anomaly else {
+        panic!("no console alert for the spike")
+    };
+    assert_eq!(anomaly.name, "MetricAnomaly");
+    assert!(
+        anomaly
+            .summary
+            .starts_with("Task queuing time spiked to 400 min"),
+        "{}",
+        anomaly.summary
+    );
+    assert_eq!(anomaly.state, AlertState::Active);
+}
+
+#[test]
+fn quit_key_returns_the_quit_effect() {
+    let mut app = loaded_app();
+    assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
+}
