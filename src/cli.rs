@@ -324,6 +324,7 @@ async fn live(setup: Setup) -> Result<run::Exit> {
         Timestamp::now(),
     );
     app.simulated = true;
+    app.show_clock = setup.config.ui.clock;
     apply_pane_config(&mut app, &setup.config);
     if !setup.notes.is_empty() {
         app.notify(format!(

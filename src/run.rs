@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use jiff::Timestamp;
-use ratatui::crossterm::event::{Event, EventStream};
+use ratatui::crossterm::event::{Event, EventStream, MouseButton, MouseEventKind};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use tokio::signal::unix::{SignalKind, signal};
@@ -83,6 +83,12 @@ pub async fn run(
                 Some(Ok(Event::Key(key))) => Message::Key(key),
                 Some(Ok(Event::Resize(width, height))) => Message::Resize(width, height),
                 Some(Ok(Event::FocusGained)) => { app.force_redraw(); continue; }
+                Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
+                    MouseEventKind::ScrollDown => Message::Scroll { down: true },
+                    MouseEventKind::ScrollUp => Message::Scroll { down: false },
+                    MouseEventKind::Down(MouseButton::Left) => Message::Click(mouse.column, mouse.row),
+                    _ => continue,
+                },
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => {
                     tracing::warn!(%error, "reading the terminal failed; quitting");

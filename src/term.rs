@@ -116,8 +116,15 @@ fn install_panic_hook() {
         std::panic::set_hook(Box::new(move |info| {
             if UI_THREAD.get() == Some(&std::thread::current().id()) {
                 restore();
+                previous(info);
+            } else if ACTIVE.load(Ordering::SeqCst) {
+                // A source task panicked while the console is on screen: printing would scribble
+                // over the frame. The supervisor marks the source as failing; the log keeps the
+                // details.
+                tracing::error!(panic = %info, "a background task panicked");
+            } else {
+                previous(info);
             }
-            previous(info);
         }));
     });
 }

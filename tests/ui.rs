@@ -491,3 +491,26 @@ fn quit_key_returns_the_quit_effect() {
     let mut app = loaded_app();
     assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
 }
+
+#[test]
+fn a_click_focuses_the_pane_under_it_and_the_wheel_scrolls_it() {
+    let mut app = loaded_app();
+    // At 120x40 the Tasks pane is at the bottom left.
+    app.update(Message::Click(10, 30));
+    assert_eq!(app.focus, PaneId::Tasks);
+    let before = app.tasks.cursor();
+    app.update(Message::Scroll { down: true });
+    assert_eq!(app.tasks.cursor(), before + 1);
+    app.update(Message::Click(100, 5));
+    assert_eq!(app.focus, PaneId::Metrics);
+}
+
+#[test]
+fn the_clock_can_be_hidden() {
+    let mut app = loaded_app();
+    assert!(render_app(&app, 120, 40).contains("12:00:00 UTC"));
+    app.show_clock = false;
+    let text = render_app(&app, 120, 40);
+    assert!(!text.contains("12:00:00 UTC"));
+    assert!(text.contains("DEMO · simulated data"));
+}

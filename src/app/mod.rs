@@ -49,6 +49,12 @@ pub enum Message {
     Source(SourceEvent),
     Tick(Timestamp),
     Resize(u16, u16),
+    /// A mouse click (column, row): focuses the pane under it.
+    Click(u16, u16),
+    /// The mouse wheel over the screen: scrolls the focused pane.
+    Scroll {
+        down: bool,
+    },
 }
 
 /// What the event loop must do after an update.
@@ -119,6 +125,8 @@ pub struct App {
     pub themes: BTreeMap<String, Theme>,
     /// Shown in the status line, so simulated data is never taken for real data.
     pub simulated: bool,
+    /// Whether the status line shows the UTC clock.
+    pub show_clock: bool,
     source_alerts: BTreeMap<String, Vec<Alert>>,
     console_alerts: Vec<Alert>,
     command_history: Vec<String>,
@@ -154,6 +162,7 @@ impl App {
             theme_name: theme_name.to_string(),
             themes,
             simulated: false,
+            show_clock: true,
             source_alerts: BTreeMap::new(),
             console_alerts: Vec::new(),
             command_history: Vec::new(),
@@ -189,7 +198,7 @@ impl App {
             }
             Message::Tick(now) => {
                 // The clock shows seconds, so each new second is a change worth a frame.
-                if now.as_second() != self.now.as_second() {
+                if self.show_clock && now.as_second() != self.now.as_second() {
                     self.dirty = true;
                 }
                 self.now = now;
@@ -198,6 +207,26 @@ impl App {
             Message::Resize(width, height) => {
                 self.resize(Rect::new(0, 0, width, height));
                 Vec::new()
+            }
+            Message::Click(column, row) => {
+                let screen = layout::screen(self.size, self.focus, self.zoomed);
+                let hit = screen
+                    .panes
+                    .iter()
+                    .find(|(_, area)| area.contains((column, row).into()));
+                if let Some((pane, _)) = hit {
+                    if self.input.is_none() && self.overlay == Overlay::None {
+                        self.focus_pane(*pane);
+                        self.dirty = true;
+                    }
+                }
+                Vec::new()
+            }
+            Message::Scroll { down } => {
+                if self.input.is_some() {
+                    return Vec::new();
+                }
+                self.apply(if down { Action::Down } else { Action::Up })
             }
         }
     }
@@ -734,6 +763,26 @@ impl App {
             descending,
         });
         self.focus = focus;
+    }
+
+    /// What the detail view of a pane is about: "Task 40342596", "Error pilot:1099".
+    pub fn detail_title(&self, pane: PaneId) -> String {
+        let subject = match pane {
+            PaneId::Alerts => self.alerts.selected().map(|a| format!("Alert {}", a.name)),
+            PaneId::Tasks => self
+                .tasks
+                .selected()
+                .map(|t| format!("Task {}", t.jeditaskid)),
+            PaneId::Triage => self
+                .triage
+                .selected()
+                .map(|g| format!("Error {} · group {}", g.key(), g.id)),
+            PaneId::Metrics => self
+                .metrics
+                .selected()
+                .map(|m| format!("Series {}", m.series.title)),
+        };
+        subject.unwrap_or_else(|| pane.title().to_string())
     }
 
     fn info(&mut self, text: String) {

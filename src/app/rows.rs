@@ -469,6 +469,14 @@ impl TableRow for ErrorGroup {
             "jobs" => (self.jobs.to_string(), Tone::Plain),
             "error" => (self.key(), Tone::Warn),
             "name" => (code_name(self), Tone::Muted),
+            // Transform exit codes come without a diagnostic; the catalogue says what they mean.
+            "pattern" if self.pattern.is_empty() => (
+                catalogue::lookup(self.source, self.code)
+                    .map_or("(no diagnostic)".to_string(), |info| {
+                        format!("(no diagnostic) {}", info.message)
+                    }),
+                Tone::Muted,
+            ),
             "pattern" => (self.pattern.clone(), Tone::Plain),
             "tasks" => (self.tasks.len().to_string(), Tone::Plain),
             "sites" => (self.sites.len().to_string(), Tone::Plain),

@@ -80,3 +80,36 @@ async fn supervise(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_source_is_reported_as_failing_in_its_panes() {
+        let (tx, mut rx) = mpsc::channel(8);
+        let task = tokio::spawn(async {
+            let values: Vec<u32> = Vec::new();
+            // An index out of range, as bad data might cause.
+            let _ = values[usize::from(values.is_empty())];
+        });
+        supervise("flaky", &[PaneId::Tasks, PaneId::Triage], task, tx).await;
+
+        let first = rx.recv().await;
+        let second = rx.recv().await;
+        for (event, pane) in [(first, PaneId::Tasks), (second, PaneId::Triage)] {
+            let Some(event) = event else {
+                panic!("no health event for {pane:?}")
+            };
+            assert_eq!(event.source, "flaky");
+            assert_eq!(event.pane, pane);
+            let SourceEventKind::Health(SourceHealth::Failing { reason }) = event.kind else {
+                panic!("expected a failing health, got {:?}", event.kind)
+            };
+            assert!(
+                reason.starts_with("source crashed: index out of bounds"),
+                "{reason}"
+            );
+        }
+    }
+}

@@ -346,15 +346,16 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         return;
     }
 
-    let right = format!(
-        "{}{} UTC ",
-        if app.simulated {
-            "DEMO · simulated data · "
-        } else {
-            ""
-        },
-        clock(app.now)
-    );
+    let mut right = String::new();
+    if app.simulated {
+        right.push_str("DEMO · simulated data ");
+    }
+    if app.show_clock {
+        if !right.is_empty() {
+            right.push_str("· ");
+        }
+        right.push_str(&format!("{} UTC ", clock(app.now)));
+    }
     let right_width = u16::try_from(text::width(&right))
         .unwrap_or(0)
         .min(area.width);
