@@ -16,7 +16,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
-use crate::app::{App, Effect, Message};
+use crate::app::{self, App, Effect, Message};
 use crate::sources::Sources;
 use crate::term::{self, Tui};
 use crate::ui;
@@ -61,6 +61,8 @@ pub async fn run(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // Results of heavy work done off this task (grouping) come back here.
+    let (work_tx, mut work_rx) = mpsc::channel::<Message>(4);
     let (tty_lost_tx, mut tty_lost) = mpsc::channel::<()>(1);
     tokio::spawn(watch_tty(tty_lost_tx));
 
@@ -97,6 +99,7 @@ pub async fn run(
                 None => return Ok(Exit::TerminalLost),
             },
             Some(event) = source_events.recv() => Message::Source(event),
+            Some(result) = work_rx.recv() => result,
             _ = clock.tick() => Message::Tick(Timestamp::now()),
             _ = sleep_until(next_frame), if app.is_dirty() => continue,
             _ = sigterm.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGTERM)),
@@ -109,6 +112,12 @@ pub async fn run(
             match effect {
                 Effect::Quit => return Ok(Exit::Quit),
                 Effect::Refresh(pane) => sources.refresh(pane),
+                Effect::GroupErrors { generation, jobs } => {
+                    let done = work_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = done.blocking_send(app::group_now(generation, &jobs));
+                    });
+                }
                 Effect::Suspend => {
                     term::suspend(terminal, options.mouse)?;
                     app.force_redraw();

@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{App, Message};
+use crate::app::{App, Effect, Message, group_now};
 use crate::domain::PaneId;
 use crate::keymap::Keymap;
 use crate::sources::demo::{self, DemoWorld};
@@ -84,7 +84,11 @@ pub fn render(
     }
     app.update(Message::Resize(options.width, options.height));
     for event in demo::initial_feeds(&world) {
-        app.update(Message::Source(event));
+        for effect in app.update(Message::Source(event)) {
+            if let Effect::GroupErrors { generation, jobs } = effect {
+                app.update(group_now(generation, &jobs));
+            }
+        }
     }
     app.update(Message::Tick(world.now()));
     render_app(&app, options.width, options.height)

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use pandaops::app::{App, Effect, Message, Overlay};
+use pandaops::app::{App, Effect, Message, Overlay, group_now};
 use pandaops::domain::{
     Alert, AlertOrigin, AlertState, DeploymentEvent, ErrorSource, FailedJob, Feed, JobError,
     PaneId, Series, Severity, SourceEvent, SourceEventKind, SourceHealth, Task, TaskStatus,
@@ -47,11 +47,16 @@ fn app() -> App {
 }
 
 fn feed(app: &mut App, pane: PaneId, feed: Feed) {
-    app.update(Message::Source(SourceEvent {
+    let event = SourceEvent {
         source: "fixture".into(),
         pane,
         kind: SourceEventKind::Data(feed),
-    }));
+    };
+    for effect in app.update(Message::Source(event)) {
+        if let Effect::GroupErrors { generation, jobs } = effect {
+            app.update(group_now(generation, &jobs));
+        }
+    }
     app.update(Message::Source(SourceEvent {
         source: "fixture".into(),
         pane,
@@ -513,4 +518,50 @@ fn the_clock_can_be_hidden() {
     let text = render_app(&app, 120, 40);
     assert!(!text.contains("12:00:00 UTC"));
     assert!(text.contains("DEMO · simulated data"));
+}
+
+#[test]
+fn a_grouping_result_for_replaced_jobs_is_dropped() {
+    let mut app = app();
+    let send = |app: &mut App, jobs: Vec<FailedJob>| {
+        let event = SourceEvent {
+            source: "fixture".into(),
+            pane: PaneId::Triage,
+            kind: SourceEventKind::Data(Feed::FailedJobs(jobs)),
+        };
+        app.update(Message::Source(event))
+    };
+    let first = send(&mut app, jobs());
+    let second = send(&mut app, jobs()[..1].to_vec());
+    let [
+        Effect::GroupErrors {
+            generation: old,
+            jobs: old_jobs,
+        },
+    ] = first.as_slice()
+    else {
+        panic!("expected one grouping effect, got {first:?}")
+    };
+    let [
+        Effect::GroupErrors {
+            generation: new,
+            jobs: new_jobs,
+        },
+    ] = second.as_slice()
+    else {
+        panic!("expected one grouping effect, got {second:?}")
+    };
+    assert!(new > old);
+
+    app.update(group_now(*new, new_jobs));
+    app.update(group_now(*old, old_jobs));
+    assert_eq!(
+        app.triage.total(),
+        1,
+        "the late result for the first set must not win"
+    );
+    assert_eq!(app.triage.rows()[0].jobs, 1);
+
+    // The same jobs again ask for no work.
+    assert!(send(&mut app, jobs()[..1].to_vec()).is_empty());
 }

@@ -13,6 +13,7 @@ pub mod rows;
 pub mod table;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -21,11 +22,11 @@ use ratatui_textarea::TextArea;
 
 use crate::action::Action;
 use crate::domain::{
-    Alert, AlertOrigin, AlertState, DeploymentEvent, Feed, PaneId, Severity, Silence, SourceEvent,
-    SourceEventKind, SourceHealth,
+    Alert, AlertOrigin, AlertState, DeploymentEvent, FailedJob, Feed, PaneId, Severity, Silence,
+    SourceEvent, SourceEventKind, SourceHealth,
 };
 use crate::keymap::{Context, Keymap};
-use crate::triage::group_errors;
+use crate::triage::{ErrorGroup, group_errors};
 use crate::ui::layout;
 use crate::ui::theme::Theme;
 
@@ -49,6 +50,11 @@ pub enum Message {
     Source(SourceEvent),
     Tick(Timestamp),
     Resize(u16, u16),
+    /// Error groups computed off the UI task for the failed jobs of `generation`.
+    Grouped {
+        generation: u64,
+        groups: Vec<ErrorGroup>,
+    },
     /// A mouse click (column, row): focuses the pane under it.
     Click(u16, u16),
     /// The mouse wheel over the screen: scrolls the focused pane.
@@ -58,10 +64,16 @@ pub enum Message {
 }
 
 /// What the event loop must do after an update.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Ask the sources of a pane to refresh now.
     Refresh(PaneId),
+    /// Group the failed jobs of every source (heavy: run it off the UI task) and answer with
+    /// [`Message::Grouped`].
+    GroupErrors {
+        generation: u64,
+        jobs: Vec<Arc<Vec<FailedJob>>>,
+    },
     /// Leave raw mode, stop the process (Ctrl+Z), and come back.
     Suspend,
     Quit,
@@ -128,6 +140,9 @@ pub struct App {
     /// Whether the status line shows the UTC clock.
     pub show_clock: bool,
     source_alerts: BTreeMap<String, Vec<Alert>>,
+    source_jobs: BTreeMap<String, Arc<Vec<FailedJob>>>,
+    /// Increases with every new set of failed jobs; grouping results for older sets are dropped.
+    triage_generation: u64,
     console_alerts: Vec<Alert>,
     command_history: Vec<String>,
     filter_history: Vec<String>,
@@ -164,6 +179,8 @@ impl App {
             simulated: false,
             show_clock: true,
             source_alerts: BTreeMap::new(),
+            source_jobs: BTreeMap::new(),
+            triage_generation: 0,
             console_alerts: Vec::new(),
             command_history: Vec::new(),
             filter_history: Vec::new(),
@@ -192,8 +209,13 @@ impl App {
     pub fn update(&mut self, message: Message) -> Vec<Effect> {
         match message {
             Message::Key(key) => self.on_key(key),
-            Message::Source(event) => {
-                self.on_source(event);
+            Message::Source(event) => self.on_source(event),
+            Message::Grouped { generation, groups } => {
+                // A result for jobs that have since been replaced is dropped.
+                if generation == self.triage_generation && self.triage.rows() != groups.as_slice() {
+                    self.triage.set_rows(groups);
+                    self.dirty = true;
+                }
                 Vec::new()
             }
             Message::Tick(now) => {
@@ -255,7 +277,7 @@ impl App {
     // -----------------------------------------------------------------------------------------
     // Sources
 
-    fn on_source(&mut self, event: SourceEvent) {
+    fn on_source(&mut self, event: SourceEvent) -> Vec<Effect> {
         match event.kind {
             SourceEventKind::Health(health) => {
                 let pane = self.health.entry(event.pane).or_default();
@@ -263,8 +285,24 @@ impl App {
                     pane.insert(event.source, health);
                     self.dirty = true;
                 }
+                Vec::new()
             }
-            SourceEventKind::Data(feed) => self.on_feed(&event.source, feed),
+            SourceEventKind::Data(Feed::FailedJobs(jobs)) => {
+                let jobs = Arc::new(jobs);
+                if self.source_jobs.get(&event.source) == Some(&jobs) {
+                    return Vec::new();
+                }
+                self.source_jobs.insert(event.source, jobs);
+                self.triage_generation += 1;
+                vec![Effect::GroupErrors {
+                    generation: self.triage_generation,
+                    jobs: self.source_jobs.values().cloned().collect(),
+                }]
+            }
+            SourceEventKind::Data(feed) => {
+                self.on_feed(&event.source, feed);
+                Vec::new()
+            }
         }
     }
 
@@ -297,13 +335,8 @@ impl App {
                 }
                 self.tasks.set_rows(tasks);
             }
-            Feed::FailedJobs(jobs) => {
-                let groups = group_errors(&jobs);
-                if self.triage.rows() == groups.as_slice() {
-                    return;
-                }
-                self.triage.set_rows(groups);
-            }
+            // Grouping is heavy; it is asked of the event loop as an effect (see `on_source`).
+            Feed::FailedJobs(_) => return,
             Feed::Series(series) => {
                 let rows: Vec<SeriesRow> = series.into_iter().map(SeriesRow::new).collect();
                 if self.metrics.rows() == rows.as_slice() {
@@ -797,6 +830,15 @@ impl App {
             text,
             is_error: true,
         });
+    }
+}
+
+/// Carries out a grouping effect on the spot; for the snapshot and the tests, where there is no
+/// UI task to keep free.
+pub fn group_now(generation: u64, jobs: &[Arc<Vec<FailedJob>>]) -> Message {
+    Message::Grouped {
+        generation,
+        groups: group_errors(jobs.iter().flat_map(|list| list.iter())),
     }
 }
 

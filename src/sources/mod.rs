@@ -27,8 +27,28 @@ impl Sources {
         events: mpsc::Sender<SourceEvent>,
     ) -> Sources {
         let (commands_tx, commands_rx) = mpsc::channel(8);
-        let world = DemoWorld::new(seed, start);
-        let task = tokio::spawn(demo::run(world, speed, events.clone(), commands_rx));
+        for pane in PaneId::ALL {
+            let loading = SourceHealth::Loading {
+                progress: Some("simulating the last two hours".into()),
+            };
+            let event = SourceEvent {
+                source: demo::SOURCE_NAME.to_string(),
+                pane,
+                kind: SourceEventKind::Health(loading),
+            };
+            let _ = events.try_send(event);
+        }
+        let runner_events = events.clone();
+        let task = tokio::spawn(async move {
+            // Building the world simulates its history: CPU work, kept off the UI task.
+            let built = tokio::task::spawn_blocking(move || DemoWorld::new(seed, start)).await;
+            match built {
+                Ok(world) => demo::run(world, speed, runner_events, commands_rx).await,
+                // A panic while building is passed on, so the supervisor reports it.
+                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                Err(_) => {}
+            }
+        });
         tokio::spawn(supervise("demo", &PaneId::ALL, task, events));
         Sources {
             demo: Some(commands_tx),

@@ -45,7 +45,7 @@ impl ErrorGroup {
 }
 
 /// Groups every error of every job. Codes of zero or below are not errors and are skipped.
-pub fn group_errors(jobs: &[FailedJob]) -> Vec<ErrorGroup> {
+pub fn group_errors<'a>(jobs: impl IntoIterator<Item = &'a FailedJob>) -> Vec<ErrorGroup> {
     let mut groups: BTreeMap<(ErrorSource, i64, String), ErrorGroup> = BTreeMap::new();
 
     for job in jobs {

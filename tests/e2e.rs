@@ -1,0 +1,378 @@
+//! The real binary in a pseudo-terminal: start, keys, filters, overlays, quitting, signals, a
+//! closed terminal, keys split across reads, resize storms, small terminals and idle output.
+//! Plus `pandaops snapshot` as a plain process.
+
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use support::pty::Console;
+use support::run_plain;
+use support::screen::{flat, pane, status_shows_demo_clock, task_rows};
+
+/// Long enough for a debug build on a busy two-core machine, short enough to fail fast.
+const WAIT: Duration = Duration::from_secs(5);
+
+const HELP_TITLE: &str = "Help · keys from the active keymap";
+const PANE_TITLES: [(u8, &str); 4] = [(1, "Alerts"), (2, "Tasks"), (3, "Triage"), (4, "Metrics")];
+
+fn all_panes_shown(text: &str) -> bool {
+    PANE_TITLES
+        .iter()
+        .all(|&(number, name)| pane(text, number, name).is_some())
+}
+
+fn focused(text: &str, number: u8, name: &str) -> bool {
+    pane(text, number, name).is_some_and(|found| found.focused)
+}
+
+/// The console drawn at 120x40 or more: four panes and the demo status line.
+fn wait_for_grid(console: &Console) -> String {
+    console.wait_for("the four panes and the status line", WAIT, |text| {
+        all_panes_shown(text) && status_shows_demo_clock(text)
+    })
+}
+
+/// The terminal is back to normal: main screen, cursor shown, and the last switch to the
+/// alternate screen was undone.
+fn assert_restored(console: &Console) {
+    let (alternate, cursor_hidden) =
+        console.with_screen(|screen| (screen.alternate_screen(), screen.hide_cursor()));
+    assert!(!alternate, "still on the alternate screen after exit");
+    assert!(!cursor_hidden, "cursor still hidden after exit");
+
+    let raw = console.raw();
+    let last = |sequence: &[u8]| raw.windows(sequence.len()).rposition(|w| w == sequence);
+    let entered = last(b"\x1b[?1049h").expect("the console entered the alternate screen");
+    let left = last(b"\x1b[?1049l");
+    assert!(
+        left.is_some_and(|left| left > entered),
+        "no \\x1b[?1049l after the last \\x1b[?1049h (entered at byte {entered}, left at {left:?})"
+    );
+}
+
+#[test]
+fn filter_help_command_line_and_quit_leave_the_terminal_clean() {
+    let mut console = Console::start(120, 40);
+    wait_for_grid(&console);
+
+    console.send(b"2");
+    console.wait_for("the Tasks pane focused", WAIT, |text| {
+        focused(text, 2, "Tasks")
+    });
+    console.send(b"/");
+    console.wait_for("the filter prompt", WAIT, |text| {
+        text.lines().last().unwrap_or("").starts_with("/tasks ")
+    });
+    console.send(b"status=running");
+    console.send(b"\r");
+    let text = console.wait_for("running tasks only, filter in the title", WAIT, |text| {
+        let Some(tasks) = pane(text, 2, "Tasks") else {
+            return false;
+        };
+        let rows = task_rows(&tasks);
+        tasks.title.contains("/status=running")
+            && !rows.is_empty()
+            && rows.iter().all(|(_, status)| status == "running")
+            && !text.lines().last().unwrap_or("").starts_with('/')
+    });
+    let rows = task_rows(&pane(&text, 2, "Tasks").unwrap());
+    assert!(
+        rows.iter().all(|(task, _)| task.parse::<u64>().is_ok()),
+        "every row starts with a task id: {rows:?}"
+    );
+
+    console.send(b"?");
+    console.wait_for("the help overlay", WAIT, |text| {
+        text.contains(HELP_TITLE) && text.contains("quit pandaops")
+    });
+    console.send(b"\x1b");
+    console.wait_for("the help overlay closed, the filter kept", WAIT, |text| {
+        !text.contains(HELP_TITLE)
+            && pane(text, 2, "Tasks").is_some_and(|tasks| tasks.title.contains("/status=running"))
+    });
+
+    console.send(b"1");
+    console.wait_for("the Alerts pane focused", WAIT, |text| {
+        focused(text, 1, "Alerts")
+    });
+    console.send(b":tasks");
+    console.wait_for("the command line with :tasks", WAIT, |text| {
+        text.lines().last().unwrap_or("").starts_with(":tasks")
+    });
+    console.send(b"\r");
+    console.wait_for(
+        "Tasks focused by :tasks, command line closed",
+        WAIT,
+        |text| {
+            focused(text, 2, "Tasks")
+                && !focused(text, 1, "Alerts")
+                && status_shows_demo_clock(text)
+        },
+    );
+
+    console.send(b"q");
+    assert_eq!(console.wait_exit(WAIT), 0);
+    assert_restored(&console);
+}
+
+fn signal_exits_with(name: &str, code: u32) {
+    let mut console = Console::start(120, 40);
+    wait_for_grid(&console);
+    console.signal(name);
+    assert_eq!(console.wait_exit(WAIT), code, "exit code after SIG{name}");
+    assert_restored(&console);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    signal_exits_with("TERM", 143);
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_exits_129() {
+    signal_exits_with("HUP", 129);
+}
+
+#[test]
+fn ctrl_c_byte_quits_with_0() {
+    let mut console = Console::start(120, 40);
+    wait_for_grid(&console);
+    console.send(b"\x03");
+    assert_eq!(console.wait_exit(WAIT), 0);
+    assert_restored(&console);
+}
+
+/// B03: when the terminal goes away (an SSH drop), the console exits instead of living on.
+#[test]
+fn closing_the_terminal_ends_the_process() {
+    let mut console = Console::start(120, 40);
+    wait_for_grid(&console);
+    let closed = Instant::now();
+    console.close_terminal();
+    // The reader lets go of the master with the next output (the clock redraws every second),
+    // then the console has ~3 s to notice.
+    let code = console.wait_exit(Duration::from_secs(5));
+    eprintln!(
+        "closed terminal: exit code {code} after {:?}",
+        closed.elapsed()
+    );
+    assert_eq!(code, 129, "exit code when the terminal is lost");
+    assert!(!console.is_running());
+}
+
+/// Screen row of the selected (highlighted) row in a pane, and that row's text.
+fn selected_row(console: &Console, number: u8, name: &str) -> Option<(usize, String)> {
+    let text = console.text();
+    let found = pane(&text, number, name)?;
+    console.with_screen(|screen| {
+        found
+            .inner
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(index, _)| {
+                let row = u16::try_from(found.top + 1 + index).unwrap();
+                let col = u16::try_from(found.left + 1).unwrap();
+                screen
+                    .cell(row, col)
+                    .is_some_and(|cell| cell.bgcolor() != vt100::Color::Default)
+            })
+            .map(|(index, line)| (found.top + 1 + index, line.clone()))
+    })
+}
+
+fn first_word(line: &str) -> String {
+    line.split_whitespace().next().unwrap_or("").to_string()
+}
+
+/// B04: a Down arrow whose ESC arrives 50 ms before the rest must not quit, open, close or
+/// filter anything.
+#[test]
+fn a_down_arrow_split_across_reads_is_harmless() {
+    let mut console = Console::start(120, 40);
+    wait_for_grid(&console);
+    console.send(b"2");
+    console.wait_for("the Tasks pane focused", WAIT, |text| {
+        focused(text, 2, "Tasks")
+    });
+    let deadline = Instant::now() + WAIT;
+    let (_, before) = loop {
+        if let Some(selected) = selected_row(&console, 2, "Tasks") {
+            break selected;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no highlighted row in the Tasks pane:\n{}",
+            console.text()
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    let task_before = first_word(&before);
+
+    console.send(b"\x1b");
+    thread::sleep(Duration::from_millis(50));
+    console.send(b"[B");
+    // Keys are handled in order: once the command line opens, the split arrow has been handled.
+    console.send(b":");
+    console.wait_for("the command line after the split arrow", WAIT, |text| {
+        text.lines().last().unwrap_or("").starts_with(':')
+    });
+    console.send(b"\x1b");
+    let text = console.wait_for("the command line cancelled", WAIT, |text| {
+        status_shows_demo_clock(text)
+    });
+
+    assert!(console.is_running(), "the split arrow quit the console");
+    assert!(!text.contains(HELP_TITLE), "the split arrow opened help");
+    assert!(
+        !text.contains("· detail"),
+        "the split arrow opened a detail view"
+    );
+    let tasks = pane(&text, 2, "Tasks").unwrap();
+    assert!(tasks.focused, "the split arrow moved the focus:\n{text}");
+    assert!(
+        !tasks.title.contains('/'),
+        "the split arrow set a filter: {:?}",
+        tasks.title
+    );
+    let (_, after) = selected_row(&console, 2, "Tasks").unwrap();
+    eprintln!(
+        "split Down arrow: selected task {task_before} before, {} after",
+        first_word(&after)
+    );
+
+    console.send(b"q");
+    assert_eq!(console.wait_exit(WAIT), 0);
+}
+
+/// B11: a storm of resizes with the help overlay open, through 1x1, ends in a correct frame.
+#[test]
+fn a_resize_storm_with_help_open_ends_in_a_correct_frame() {
+    let mut console = Console::start(120, 40);
+    wait_for_grid(&console);
+    console.send(b"?");
+    console.wait_for("the help overlay", WAIT, |text| text.contains(HELP_TITLE));
+
+    let sizes = [(200, 60), (20, 5), (1, 1), (80, 24), (130, 40)];
+    for &(cols, rows) in sizes.iter().cycle().take(100) {
+        console.resize(cols, rows);
+    }
+    console.wait_for("help over the four panes at 130x40", WAIT, |text| {
+        let lines: Vec<&str> = text.lines().collect();
+        lines.len() == 40
+            && lines.iter().all(|line| line.chars().count() == 130)
+            && text.contains(HELP_TITLE)
+            && status_shows_demo_clock(text)
+    });
+    assert!(console.is_running(), "the console died in the resize storm");
+
+    console.resize(50, 10);
+    console.wait_for("the too-small message", WAIT, |text| {
+        flat(text).contains("terminal too small: 50x10, pandaops needs at least 60x15")
+    });
+
+    console.resize(130, 40);
+    console.wait_for("help again at 130x40", WAIT, |text| {
+        text.contains(HELP_TITLE) && status_shows_demo_clock(text)
+    });
+    console.send(b"\x1b");
+    console.wait_for("help closed, four panes", WAIT, |text| {
+        !text.contains(HELP_TITLE) && all_panes_shown(text)
+    });
+    console.send(b"q");
+    assert_eq!(console.wait_exit(WAIT), 0);
+    assert_restored(&console);
+}
+
+#[test]
+fn a_small_terminal_shows_one_pane_and_a_tab_line() {
+    let mut console = Console::start(100, 30);
+    console.wait_for("the tab line with Alerts focused", WAIT, |text| {
+        text.lines().next().unwrap_or("").contains("[1 Alerts]") && status_shows_demo_clock(text)
+    });
+    console.send(b"3");
+    let text = console.wait_for("the tab line with Triage focused", WAIT, |text| {
+        text.lines().next().unwrap_or("").contains("[3 Triage]")
+    });
+    assert!(
+        pane(&text, 3, "Triage").is_some_and(|triage| triage.focused),
+        "the Triage pane is shown:\n{text}"
+    );
+    assert!(
+        pane(&text, 1, "Alerts").is_none(),
+        "only one pane is shown:\n{text}"
+    );
+    console.send(b"q");
+    assert_eq!(console.wait_exit(WAIT), 0);
+}
+
+#[test]
+fn term_dumb_is_refused_with_exit_2_and_a_way_out() {
+    let mut console = Console::start_with(120, 40, "dumb", &["--seed", "1"]);
+    assert_eq!(console.wait_exit(WAIT), 2);
+    let output = String::from_utf8_lossy(&console.raw()).into_owned();
+    assert!(
+        output.contains("pandaops snapshot"),
+        "the refusal names `pandaops snapshot`: {output:?}"
+    );
+    assert!(
+        !output.contains("\x1b[?1049h"),
+        "a refused start must not touch the screen: {output:?}"
+    );
+}
+
+/// B12: while nothing happens, the console writes little (the demo data and the clock change
+/// every second, so some output is expected).
+#[test]
+fn idle_output_is_bounded() {
+    let console = Console::start(120, 40);
+    wait_for_grid(&console);
+    let start = console.raw_len();
+    thread::sleep(Duration::from_secs(3));
+    let written = console.raw_len() - start;
+    eprintln!("idle: {written} bytes in 3 s at 120x40");
+    assert!(written < 6000, "{written} bytes written in 3 s of idling");
+}
+
+#[test]
+fn snapshot_is_deterministic_and_shows_every_pane() {
+    let args = ["snapshot", "--seed", "1", "--at", "60"];
+    let (first_code, first) = run_plain(&args);
+    let (second_code, second) = run_plain(&args);
+    assert_eq!((first_code, second_code), (0, 0));
+    assert_eq!(first, second, "two snapshots with the same seed differ");
+    assert!(all_panes_shown(&first), "snapshot:\n{first}");
+    assert!(status_shows_demo_clock(&first), "snapshot:\n{first}");
+}
+
+#[test]
+fn snapshot_of_one_view_zooms_it() {
+    let (code, text) = run_plain(&[
+        "snapshot", "--seed", "1", "--at", "60", "--size", "80x24", "--view", "tasks",
+    ]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 24, "snapshot:\n{text}");
+    assert!(
+        lines.iter().all(|line| line.chars().count() <= 80),
+        "snapshot:\n{text}"
+    );
+    assert!(
+        lines[0].contains("[2 Tasks]") && lines[0].contains("zoomed"),
+        "tab line:\n{text}"
+    );
+    let tasks = pane(&text, 2, "Tasks").unwrap();
+    assert!(tasks.focused);
+    assert_eq!(tasks.top, 1);
+    assert_eq!(
+        tasks.inner.len(),
+        20,
+        "the Tasks pane fills the screen:\n{text}"
+    );
+    assert!(task_rows(&tasks).len() == 19, "snapshot:\n{text}");
+    assert!(pane(&text, 1, "Alerts").is_none());
+}
