@@ -403,6 +403,16 @@ impl TableRow for Task {
     }
 }
 
+/// The first items of a list, then how many more: detail views stay readable for big groups.
+fn list_some(items: impl Iterator<Item = String>, total: usize) -> String {
+    const SHOWN: usize = 12;
+    let mut text = items.take(SHOWN).collect::<Vec<_>>().join(", ");
+    if total > SHOWN {
+        text.push_str(&format!(" … and {} more", total - SHOWN));
+    }
+    text
+}
+
 // ---------------------------------------------------------------------------------------------
 // Triage
 
@@ -522,15 +532,11 @@ impl TableRow for ErrorGroup {
             ("jobs".into(), self.jobs.to_string()),
             (
                 "tasks".into(),
-                self.tasks
-                    .iter()
-                    .map(u64::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                list_some(self.tasks.iter().map(u64::to_string), self.tasks.len()),
             ),
             (
                 "users".into(),
-                self.users.iter().cloned().collect::<Vec<_>>().join(", "),
+                list_some(self.users.iter().cloned(), self.users.len()),
             ),
             (
                 "first seen".into(),
