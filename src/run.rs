@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use ratatui::crossterm::event::{Event, EventStream, MouseButton, MouseEventKind};
 use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use ratatui::layout::Rect;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
@@ -69,13 +70,19 @@ pub async fn run(
     let size = terminal.size()?;
     app.update(Message::Resize(size.width, size.height));
     let mut last_draw = Instant::now() - frame_interval;
+    // Set by a resize: the terminal may have cut what was on screen, even when the size comes
+    // back to the one last drawn, so the next frame is drawn whole rather than as a difference.
+    let mut repaint = false;
 
     loop {
         // Draw when something changed, but no more often than the frame interval: a burst of
         // resizes or source events becomes one frame.
         if app.is_dirty() && Instant::now() >= last_draw + frame_interval {
             app.take_dirty();
-            draw(terminal, app)?;
+            if let Err(error) = draw(terminal, app, std::mem::take(&mut repaint)) {
+                tracing::warn!(%error, "writing to the terminal failed; quitting");
+                return Ok(Exit::TerminalLost);
+            }
             last_draw = Instant::now();
         }
         let next_frame = last_draw + frame_interval;
@@ -83,7 +90,11 @@ pub async fn run(
         let message = tokio::select! {
             event = keys.next() => match event {
                 Some(Ok(Event::Key(key))) => Message::Key(key),
-                Some(Ok(Event::Resize(width, height))) => Message::Resize(width, height),
+                Some(Ok(Event::Resize(width, height))) => {
+                    repaint = true;
+                    app.force_redraw();
+                    Message::Resize(width, height)
+                }
                 Some(Ok(Event::FocusGained)) => { app.force_redraw(); continue; }
                 Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
                     MouseEventKind::ScrollDown => Message::Scroll { down: true },
@@ -132,10 +143,20 @@ pub async fn run(
     }
 }
 
-fn draw(terminal: &mut Tui, app: &App) -> io::Result<()> {
+fn draw(terminal: &mut Tui, app: &App, whole: bool) -> io::Result<()> {
     let mut stdout = io::stdout();
     execute!(stdout, BeginSynchronizedUpdate)?;
-    let drawn = terminal.draw(|frame| ui::draw(frame, app)).map(|_| ());
+    // Resizing to the current size clears the screen and forgets the last frame, so every cell
+    // is sent again. (`Terminal::clear` would also do, but it asks the terminal where the cursor
+    // is and waits for the answer.)
+    let cleared = if whole {
+        terminal
+            .size()
+            .and_then(|size| terminal.resize(Rect::new(0, 0, size.width, size.height)))
+    } else {
+        Ok(())
+    };
+    let drawn = cleared.and_then(|()| terminal.draw(|frame| ui::draw(frame, app)).map(|_| ()));
     execute!(stdout, EndSynchronizedUpdate)?;
     stdout.flush()?;
     drawn

@@ -4,7 +4,7 @@
 //! only: a panic in a source task must not tear the screen down while the UI keeps drawing), before
 //! suspending on Ctrl+Z, and on every quit path, signals included. Restoring twice is harmless.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::ThreadId;
@@ -18,10 +18,40 @@ use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 
-pub type Tui = Terminal<CrosstermBackend<Stdout>>;
+pub type Tui = Terminal<CrosstermBackend<TerminalOutput>>;
 
 static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Set by the first failed write: the terminal is gone (a closed SSH session, a killed pane).
+static LOST: AtomicBool = AtomicBool::new(false);
+
+/// Standard output that goes quiet once the terminal is gone. The first failed write is reported
+/// so that the event loop stops; later writes are dropped and succeed, so that restoring and
+/// dropping the terminal on the way out cannot fail. (ratatui prints to standard error when it
+/// cannot show the cursor on drop, and printing to a dead terminal panics.)
+pub struct TerminalOutput;
+
+impl Write for TerminalOutput {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if LOST.load(Ordering::SeqCst) {
+            return Ok(bytes.len());
+        }
+        io::stdout().write(bytes).inspect_err(note_lost)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if LOST.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        io::stdout().flush().inspect_err(note_lost)
+    }
+}
+
+fn note_lost(error: &io::Error) {
+    if error.kind() != io::ErrorKind::Interrupted {
+        LOST.store(true, Ordering::SeqCst);
+    }
+}
 
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {
@@ -68,7 +98,7 @@ pub fn enter(mouse: bool) -> io::Result<(Tui, TerminalGuard)> {
     if mouse {
         execute!(stdout, EnableMouseCapture)?;
     }
-    let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    let terminal = Terminal::new(CrosstermBackend::new(TerminalOutput))?;
     Ok((terminal, guard))
 }
 
@@ -78,16 +108,16 @@ pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
-    let mut stdout = io::stdout();
+    let mut output = TerminalOutput;
     let _ = execute!(
-        stdout,
+        output,
         DisableMouseCapture,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         Show
     );
     let _ = disable_raw_mode();
-    let _ = stdout.flush();
+    let _ = output.flush();
 }
 
 /// Re-enters full-screen mode after a suspension.
