@@ -1,6 +1,9 @@
 //! The real binary in a pseudo-terminal: raw bytes in, a `vt100` model of the screen out.
 //!
 //! Every wait is bounded and polls a condition; a timeout panics with the screen as it was.
+//!
+//! The terminal answers no queries, like a plain or slow one: a cursor-position request
+//! (`ESC[6n`) gets no reply, so the console must never wait for one.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -178,7 +181,8 @@ impl Console {
 
     /// Closes the terminal the way a dropped SSH session does: every handle on the master side
     /// goes. The reader's handle goes when its current read returns, that is with the next
-    /// output of the console.
+    /// output of the console. (portable-pty's writer sends `\n` and the EOF character when
+    /// dropped; in raw mode the console reads them as ctrl-j and ctrl-d, which do nothing.)
     pub fn close_terminal(&mut self) {
         self.stop_reading.store(true, Ordering::SeqCst);
         self.writer = None;

@@ -45,6 +45,35 @@ pub fn status_shows_demo_clock(text: &str) -> bool {
     digits_ok && head.ends_with("DEMO · simulated data · ")
 }
 
+/// Whether the frame fills exactly `cols` x `rows` with the four-pane grid: pane corners in the
+/// four corners above the status line, and the status line last.
+pub fn grid_fills(text: &str, cols: usize, rows: usize) -> bool {
+    let lines: Vec<Vec<char>> = text.lines().map(|line| line.chars().collect()).collect();
+    let corner = |row: usize, col: usize, allowed: &[char]| {
+        lines
+            .get(row)
+            .and_then(|line| line.get(col))
+            .is_some_and(|c| allowed.contains(c))
+    };
+    lines.len() == rows
+        && lines.iter().all(|line| line.len() == cols)
+        && corner(0, 0, &['┌', '┏'])
+        && corner(0, cols - 1, &['┐', '┓'])
+        && corner(rows - 2, 0, &['└', '┗'])
+        && corner(rows - 2, cols - 1, &['┘', '┛'])
+        && status_shows_demo_clock(text)
+}
+
+/// Where a box drawn with double lines (the help overlay) is: its top row, left and right columns.
+pub fn double_box(text: &str) -> Option<(usize, usize, usize)> {
+    text.lines().enumerate().find_map(|(row, line)| {
+        let chars: Vec<char> = line.chars().collect();
+        let left = chars.iter().position(|&c| c == '╔')?;
+        let right = chars.iter().position(|&c| c == '╗')?;
+        Some((row, left, right))
+    })
+}
+
 /// A bordered pane as drawn on screen.
 #[derive(Debug)]
 pub struct Pane {
