@@ -128,7 +128,10 @@ pub fn resume(terminal: &mut Tui, mouse: bool) -> io::Result<()> {
     if mouse {
         execute!(io::stdout(), EnableMouseCapture)?;
     }
-    terminal.clear()
+    // Resizing to the current size clears the screen and forgets the last frame, so the next
+    // draw sends every cell (`Terminal::clear` would wait for a cursor-position reply).
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Stops the process the way a shell's Ctrl+Z does, with the terminal restored meanwhile.

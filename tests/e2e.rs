@@ -285,6 +285,39 @@ fn a_down_arrow_split_across_reads_is_harmless() {
     assert_eq!(console.wait_exit(WAIT), 0);
 }
 
+/// B04 again, with a filter set: the lone esc of a split arrow must not clear it.
+#[test]
+fn a_split_arrow_keeps_the_filter() {
+    let mut console = Console::start(120, 40);
+    wait_for_data(&console);
+    console.send(b"2/status=running\r");
+    console.wait_for("the filter in the Tasks title", WAIT, |text| {
+        pane(text, 2, "Tasks").is_some_and(|tasks| tasks.title.contains("/status=running"))
+    });
+
+    console.send(b"\x1b");
+    thread::sleep(Duration::from_millis(50));
+    console.send(b"[B");
+    console.send(b":");
+    console.wait_for("the command line after the split arrow", WAIT, |text| {
+        text.lines().last().unwrap_or("").starts_with(':')
+    });
+    // ctrl-g cancels the command line without an esc of its own.
+    console.send(b"\x07");
+    let text = console.wait_for("the command line cancelled", WAIT, |text| {
+        status_shows_demo_clock(text)
+    });
+
+    let tasks = pane(&text, 2, "Tasks").unwrap();
+    assert!(
+        tasks.title.contains("/status=running"),
+        "the split arrow cleared the filter: {:?}",
+        tasks.title
+    );
+    console.send(b"q");
+    assert_eq!(console.wait_exit(WAIT), 0);
+}
+
 /// B11: a storm of resizes with the help overlay open, through 1x1, ends in a correct frame.
 #[test]
 fn a_resize_storm_with_help_open_ends_in_a_correct_frame() {

@@ -385,7 +385,13 @@ fn filter_narrows_the_focused_pane_and_escape_restores_it() {
     assert!(app.input.is_some());
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.filter_text(PaneId::Tasks), "status=failed");
+    // A bare esc on a table changes nothing: it may be the start of a split arrow key.
     key(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter_text(PaneId::Tasks), "status=failed");
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('l'),
+        KeyModifiers::CONTROL,
+    )));
     assert_eq!(app.filter_text(PaneId::Tasks), "");
     assert_eq!(app.tasks.len(), 4);
 }
@@ -564,4 +570,27 @@ fn a_grouping_result_for_replaced_jobs_is_dropped() {
 
     // The same jobs again ask for no work.
     assert!(send(&mut app, jobs()[..1].to_vec()).is_empty());
+}
+
+#[test]
+fn triage_says_it_is_grouping_until_the_groups_arrive() {
+    let mut app = app();
+    app.update(Message::Resize(120, 40));
+    let event = SourceEvent {
+        source: "fixture".into(),
+        pane: PaneId::Triage,
+        kind: SourceEventKind::Data(Feed::FailedJobs(jobs())),
+    };
+    let effects = app.update(Message::Source(event));
+    let text = render_app(&app, 120, 40);
+    assert!(text.contains("grouping failed and holding jobs…"), "{text}");
+    assert!(!text.contains("no failed or holding jobs"));
+
+    let [Effect::GroupErrors { generation, jobs }] = effects.as_slice() else {
+        panic!("expected one grouping effect")
+    };
+    app.update(group_now(*generation, jobs));
+    let text = render_app(&app, 120, 40);
+    assert!(!text.contains("grouping"), "{text}");
+    assert!(text.contains("pilot:1099"));
 }

@@ -143,6 +143,8 @@ pub struct App {
     source_jobs: BTreeMap<String, Arc<Vec<FailedJob>>>,
     /// Increases with every new set of failed jobs; grouping results for older sets are dropped.
     triage_generation: u64,
+    /// Failed jobs have arrived and their groups are being computed.
+    pub triage_grouping: bool,
     console_alerts: Vec<Alert>,
     command_history: Vec<String>,
     filter_history: Vec<String>,
@@ -181,6 +183,7 @@ impl App {
             source_alerts: BTreeMap::new(),
             source_jobs: BTreeMap::new(),
             triage_generation: 0,
+            triage_grouping: false,
             console_alerts: Vec::new(),
             command_history: Vec::new(),
             filter_history: Vec::new(),
@@ -212,9 +215,12 @@ impl App {
             Message::Source(event) => self.on_source(event),
             Message::Grouped { generation, groups } => {
                 // A result for jobs that have since been replaced is dropped.
-                if generation == self.triage_generation && self.triage.rows() != groups.as_slice() {
-                    self.triage.set_rows(groups);
+                if generation == self.triage_generation {
+                    self.triage_grouping = false;
                     self.dirty = true;
+                    if self.triage.rows() != groups.as_slice() {
+                        self.triage.set_rows(groups);
+                    }
                 }
                 Vec::new()
             }
@@ -294,6 +300,8 @@ impl App {
                 }
                 self.source_jobs.insert(event.source, jobs);
                 self.triage_generation += 1;
+                self.triage_grouping = true;
+                self.dirty = true;
                 vec![Effect::GroupErrors {
                     generation: self.triage_generation,
                     jobs: self.source_jobs.values().cloned().collect(),

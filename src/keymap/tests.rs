@@ -212,7 +212,7 @@ fn default_map_runs_the_documented_keys() -> TestResult {
     assert_eq!(run(Context::Detail, "q")?, Some(Action::Back));
     assert_eq!(run(Context::Detail, "ctrl-c")?, Some(Action::Quit));
     assert_eq!(run(Context::Help, "?")?, Some(Action::Back));
-    assert_eq!(run(Context::Table, "esc")?, Some(Action::Back));
+    assert_eq!(run(Context::Table, "esc")?, None);
 
     let shift_g = press(KeyCode::Char('G'), KeyModifiers::SHIFT);
     assert_eq!(

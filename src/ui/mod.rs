@@ -121,6 +121,9 @@ fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
         _ => "",
     };
     let mut title = format!(" {} {} {count}{noun} ", pane.index() + 1, pane.title());
+    if pane == PaneId::Triage && app.triage_grouping {
+        title.push_str("… grouping ");
+    }
     let filter = app.filter_text(pane);
     if !filter.is_empty() {
         let part = format!("/{} ", sanitize(&filter));
@@ -271,7 +274,11 @@ fn draw_pane(frame: &mut Frame<'_>, pane: PaneId, area: Rect, app: &App) {
             theme,
             focused,
             &context,
-            "no failed or holding jobs",
+            if app.triage_grouping {
+                "grouping failed and holding jobs…"
+            } else {
+                "no failed or holding jobs"
+            },
         ),
         PaneId::Metrics => metrics::draw_metrics(buf, inner, app, focused),
     }
