@@ -594,3 +594,48 @@ fn triage_says_it_is_grouping_until_the_groups_arrive() {
     assert!(!text.contains("grouping"), "{text}");
     assert!(text.contains("pilot:1099"));
 }
+
+#[test]
+fn right_and_left_scroll_long_names() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    let before = render_app(&app, 120, 40);
+    assert!(before.contains("mc23_13p6TeV.601…"), "{before}");
+    key(&mut app, KeyCode::Char('l'));
+    let shifted = render_app(&app, 120, 40);
+    assert!(shifted.contains("…6TeV.601229.PhP…"), "{shifted}");
+    key(&mut app, KeyCode::Char('h'));
+    assert_eq!(render_app(&app, 120, 40), before);
+}
+
+#[test]
+fn a_stale_source_says_since_when_and_why() {
+    let mut app = loaded_app();
+    app.update(Message::Source(SourceEvent {
+        source: "fixture".into(),
+        pane: PaneId::Tasks,
+        kind: SourceEventKind::Health(SourceHealth::Stale {
+            since: at(-120),
+            reason: "HTTP 502 from proxy".into(),
+            retry_at: Some(at(20)),
+        }),
+    }));
+    app.update(Message::Resize(260, 50));
+    let text = render_app(&app, 260, 50);
+    assert!(
+        text.contains("▲ STALE since 11:58:00 UTC: HTTP 502 from proxy, retrying in 20s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("40000001"),
+        "the last good data stays on screen"
+    );
+    app.update(Message::Source(SourceEvent {
+        source: "fixture".into(),
+        pane: PaneId::Tasks,
+        kind: SourceEventKind::Health(SourceHealth::Failing {
+            reason: "connection refused".into(),
+        }),
+    }));
+    assert!(render_app(&app, 260, 50).contains("✖ FAILING: connection refused"));
+}

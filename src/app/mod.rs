@@ -604,7 +604,16 @@ impl App {
             | Action::PageDown => {
                 self.navigate(action);
             }
-            Action::Left | Action::Right => {}
+            Action::Left | Action::Right => {
+                let right = action == Action::Right;
+                let context = self.cell_context();
+                match self.focus {
+                    PaneId::Alerts => self.alerts.shift_text(right, &context),
+                    PaneId::Tasks => self.tasks.shift_text(right, &context),
+                    PaneId::Triage => self.triage.shift_text(right, &context),
+                    PaneId::Metrics => self.metrics.shift_text(right, &context),
+                }
+            }
             Action::SortNext | Action::SortPrev | Action::SortReverse => self.sort_action(action),
             Action::Submit
             | Action::Complete

@@ -91,6 +91,8 @@ pub struct TableView<R: TableRow> {
     filter: Filter,
     /// Rows that fit on screen, as the last layout said.
     viewport: usize,
+    /// Cells the flexible column's text is scrolled left by, to read long names.
+    text_shift: usize,
 }
 
 impl<R: TableRow> TableView<R> {
@@ -109,6 +111,7 @@ impl<R: TableRow> TableView<R> {
             descending,
             filter: Filter::default(),
             viewport: 10,
+            text_shift: 0,
         }
     }
 
@@ -182,6 +185,31 @@ impl<R: TableRow> TableView<R> {
     pub fn reverse_sort(&mut self) {
         self.descending = !self.descending;
         self.rebuild();
+    }
+
+    /// How far the flexible column's text is scrolled, in cells.
+    pub fn text_shift(&self) -> usize {
+        self.text_shift
+    }
+
+    /// Scrolls the flexible column's text by a step; never past the longest visible text.
+    pub fn shift_text(&mut self, right: bool, context: &CellContext) {
+        const STEP: usize = 8;
+        let Some(flex) = R::columns().iter().find(|c| c.flex) else {
+            return;
+        };
+        let longest = self
+            .visible()
+            .map(|(_, row)| {
+                crate::ui::text::width(&crate::ui::text::sanitize(&row.cell(flex.name, context).0))
+            })
+            .max()
+            .unwrap_or(0);
+        self.text_shift = if right {
+            (self.text_shift + STEP).min(longest.saturating_sub(STEP))
+        } else {
+            self.text_shift.saturating_sub(STEP)
+        };
     }
 
     pub fn set_viewport(&mut self, rows: usize) {

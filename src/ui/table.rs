@@ -155,6 +155,11 @@ pub fn draw_table<R: TableRow>(
             .flat_map(|(index, &(i, width))| {
                 let column = &columns[i];
                 let (text, tone) = row.cell(column.name, context);
+                let text = if column.flex && table.text_shift() > 0 {
+                    super::text::skip_cells(&super::text::sanitize(&text), table.text_shift())
+                } else {
+                    text
+                };
                 let text = if column.align_right {
                     fit_right(&text, usize::from(width))
                 } else {

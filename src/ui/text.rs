@@ -78,6 +78,24 @@ pub fn truncate(text: &str, max_cells: usize) -> Cow<'_, str> {
     Cow::Owned(cut)
 }
 
+/// `text` without its first `cells` cells, marked with `…` when something was skipped. Whole
+/// grapheme clusters are skipped.
+pub fn skip_cells(text: &str, cells: usize) -> String {
+    if cells == 0 {
+        return text.to_string();
+    }
+    let mut skipped = 0;
+    let mut rest = String::from("…");
+    for grapheme in text.graphemes(true) {
+        if skipped < cells {
+            skipped += width(grapheme);
+        } else {
+            rest.push_str(grapheme);
+        }
+    }
+    rest
+}
+
 /// Sanitises, truncates and pads `raw` to exactly `cells` cells, left-aligned.
 pub fn fit(raw: &str, cells: usize) -> String {
     let clean = sanitize(raw);
@@ -155,6 +173,14 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn skipping_cells_keeps_graphemes_whole() {
+        assert_eq!(skip_cells("abcdef", 0), "abcdef");
+        assert_eq!(skip_cells("abcdef", 2), "…cdef");
+        assert_eq!(skip_cells("用户分析", 1), "…户分析");
+        assert_eq!(skip_cells("ab", 5), "…");
     }
 
     #[test]
