@@ -460,6 +460,7 @@ fn help_lists_the_live_keymap_and_detail_opens_on_enter() {
     );
     let text = render_app(&app, 120, 40);
     assert!(text.contains("STAGEINFAILED"), "{text}");
+    assert!(text.contains("Error pilot:1099 · group"), "the detail title names the group: {text}");
     assert!(text.contains("pilotErrorCode"), "{text}");
 }
 

@@ -65,21 +65,42 @@ pub fn draw_help(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: u16) {
         theme.muted,
     ));
 
-    let rect = centered(area, 80, 80);
-    let scroll = scroll.min(
-        u16::try_from(lines.len())
-            .unwrap_or(u16::MAX)
-            .saturating_sub(1),
+    draw_box(
+        frame,
+        area,
+        app,
+        " Help · keys from the active keymap ".to_string(),
+        lines,
+        scroll,
     );
+}
+
+/// A centred box over the panes with a title and scrollable, wrapped lines.
+fn draw_box(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    app: &App,
+    title: String,
+    lines: Vec<Line<'_>>,
+    scroll: u16,
+) {
+    let theme = &app.theme;
+    let rect = centered(area, 80, 80);
+    let last_line = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(1);
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
-        .title(Line::styled(
-            " Help · keys from the active keymap ",
-            theme.title_focused,
-        ));
+        .title(Line::styled(title, theme.title_focused));
     frame.render_widget(Clear, rect);
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(last_line), 0)),
+        rect,
+    );
 }
 
 pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &App, pane: PaneId, scroll: u16) {
@@ -101,25 +122,6 @@ pub fn draw_detail(frame: &mut Frame<'_>, area: Rect, app: &App, pane: PaneId, s
         })
         .collect();
 
-    let rect = centered(area, 80, 80);
-    let scroll = scroll.min(
-        u16::try_from(lines.len())
-            .unwrap_or(u16::MAX)
-            .saturating_sub(1),
-    );
-    let block = Block::bordered()
-        .border_type(BorderType::Double)
-        .border_style(theme.border_focused)
-        .title(Line::styled(
-            format!(" {} · detail ", pane.title()),
-            theme.title_focused,
-        ));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        rect,
-    );
+    let title = format!(" {} · detail ", sanitize(&app.detail_title(pane)));
+    draw_box(frame, area, app, title, lines, scroll);
 }
