@@ -187,6 +187,7 @@ struct Setup {
     keymap: Keymap,
     theme_name: String,
     themes: BTreeMap<String, Theme>,
+    theme_notes: BTreeMap<String, String>,
     /// Told to the operator at start: config warnings, keymap conflicts, theme fallbacks.
     notes: Vec<String>,
 }
@@ -226,11 +227,15 @@ fn prepare(cli: &Cli, paths: &Paths, colors: ColorSupport) -> Result<Option<Setu
     let themes_dir = paths.themes_dir();
     let wanted = loaded.config.ui.theme.clone();
     let mut themes = BTreeMap::new();
+    let mut theme_notes = BTreeMap::new();
     for name in theme::names(Some(&themes_dir)) {
         match theme::load(&name, Some(&themes_dir), colors) {
             Ok((theme, warnings)) => {
                 if name == wanted {
-                    notes.extend(warnings);
+                    notes.extend(warnings.iter().cloned());
+                }
+                if !warnings.is_empty() {
+                    theme_notes.insert(name.clone(), warnings.join("; "));
                 }
                 themes.insert(name, theme);
             }
@@ -254,6 +259,7 @@ fn prepare(cli: &Cli, paths: &Paths, colors: ColorSupport) -> Result<Option<Setu
         keymap: loaded_keymap.keymap,
         theme_name: wanted,
         themes,
+        theme_notes,
         notes,
     }))
 }
@@ -325,6 +331,7 @@ async fn live(setup: Setup) -> Result<run::Exit> {
     );
     app.simulated = true;
     app.show_clock = setup.config.ui.clock;
+    app.theme_notes = setup.theme_notes;
     apply_pane_config(&mut app, &setup.config);
     if !setup.notes.is_empty() {
         app.notify(format!(

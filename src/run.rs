@@ -62,6 +62,10 @@ pub async fn run(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // Signals whose default would kill the process without restoring the terminal.
+    let mut sigquit = signal(SignalKind::quit())?;
+    let mut sigusr1 = signal(SignalKind::user_defined1())?;
+    let mut sigusr2 = signal(SignalKind::user_defined2())?;
     // Results of heavy work done off this task (grouping) come back here.
     let (work_tx, mut work_rx) = mpsc::channel::<Message>(4);
     let (tty_lost_tx, mut tty_lost) = mpsc::channel::<()>(1);
@@ -96,6 +100,7 @@ pub async fn run(
                     Message::Resize(width, height)
                 }
                 Some(Ok(Event::FocusGained)) => { app.force_redraw(); continue; }
+                Some(Ok(Event::Paste(text))) => Message::Paste(text),
                 Some(Ok(Event::Mouse(mouse))) => match mouse.kind {
                     MouseEventKind::ScrollDown => Message::Scroll { down: true },
                     MouseEventKind::ScrollUp => Message::Scroll { down: false },
@@ -116,6 +121,9 @@ pub async fn run(
             _ = sigterm.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGTERM)),
             _ = sighup.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGHUP)),
             _ = sigint.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGINT)),
+            _ = sigquit.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGQUIT)),
+            _ = sigusr1.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGUSR1)),
+            _ = sigusr2.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGUSR2)),
             _ = tty_lost.recv() => return Ok(Exit::TerminalLost),
         };
 

@@ -460,7 +460,10 @@ fn help_lists_the_live_keymap_and_detail_opens_on_enter() {
     );
     let text = render_app(&app, 120, 40);
     assert!(text.contains("STAGEINFAILED"), "{text}");
-    assert!(text.contains("Error pilot:1099 · group"), "the detail title names the group: {text}");
+    assert!(
+        text.contains("Error pilot:1099 · group"),
+        "the detail title names the group: {text}"
+    );
     assert!(text.contains("pilotErrorCode"), "{text}");
 }
 
@@ -639,4 +642,123 @@ fn a_stale_source_says_since_when_and_why() {
         }),
     }));
     assert!(render_app(&app, 260, 50).contains("✖ FAILING: connection refused"));
+}
+
+#[test]
+fn the_detail_view_stays_on_its_row_when_data_moves() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.detail_title(PaneId::Tasks), "Task 40000003");
+
+    // New data without that task, in another order: the view does not jump to another task.
+    let mut refreshed = tasks();
+    refreshed.retain(|t| t.jeditaskid != 40_000_003);
+    refreshed.reverse();
+    feed(&mut app, PaneId::Tasks, Feed::Tasks(refreshed));
+    assert_eq!(app.detail_title(PaneId::Tasks), "Task 40000003");
+    let fields = app.details(PaneId::Tasks);
+    assert_eq!(fields.len(), 1);
+    assert!(fields[0].1.contains("no longer in its source's data"));
+
+    feed(&mut app, PaneId::Tasks, Feed::Tasks(tasks()));
+    let fields = app.details(PaneId::Tasks);
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| k == "jeditaskid" && v == "40000003")
+    );
+}
+
+#[test]
+fn pasted_text_is_typed_not_run() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('/'));
+    let effects = app.update(Message::Paste("status=running\nq".into()));
+    assert!(effects.is_empty());
+    assert!(app.input.is_some(), "a pasted newline must not submit");
+    assert_eq!(
+        app.input.as_ref().map(|i| i.line()),
+        Some("status=running q".to_string())
+    );
+    // Pasting with no input open does nothing at all.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.update(Message::Paste("q".into())).is_empty());
+    assert!(app.input.is_none());
+}
+
+#[test]
+fn overlays_stop_scrolling_at_their_end_and_scroll_back_at_once() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('?'));
+    for _ in 0..200 {
+        key(&mut app, KeyCode::Char('j'));
+    }
+    let Overlay::Help { scroll: deepest } = app.overlay else {
+        panic!("help closed")
+    };
+    key(&mut app, KeyCode::Char('k'));
+    let Overlay::Help { scroll } = app.overlay else {
+        panic!("help closed")
+    };
+    assert_eq!(scroll + 1, deepest, "one k scrolls back one line");
+    key(&mut app, KeyCode::Char('G'));
+    let Overlay::Help { scroll: bottom } = app.overlay else {
+        panic!("help closed")
+    };
+    assert_eq!(bottom, deepest);
+    assert!(
+        render_app(&app, 120, 40).contains("escape-time"),
+        "the last line shows at the end"
+    );
+}
+
+#[test]
+fn history_down_gives_back_what_was_typed() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "tasks");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sor");
+    key(&mut app, KeyCode::Down);
+    assert_eq!(
+        app.input.as_ref().map(|i| i.line()),
+        Some("sor".to_string())
+    );
+    key(&mut app, KeyCode::Up);
+    assert_eq!(
+        app.input.as_ref().map(|i| i.line()),
+        Some("tasks".to_string())
+    );
+    key(&mut app, KeyCode::Down);
+    assert_eq!(
+        app.input.as_ref().map(|i| i.line()),
+        Some("sor".to_string())
+    );
+}
+
+#[test]
+fn a_status_message_lasts_until_the_next_key() {
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sort nonsense");
+    key(&mut app, KeyCode::Enter);
+    assert!(app.status.as_ref().is_some_and(|s| s.is_error));
+    key(&mut app, KeyCode::Char('j'));
+    assert!(app.status.is_none());
+    assert!(render_app(&app, 120, 40).contains("? help"));
+}
+
+#[test]
+fn keys_do_nothing_but_quit_while_the_terminal_is_too_small() {
+    let mut app = loaded_app();
+    app.update(Message::Resize(50, 12));
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, PaneId::Alerts);
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
 }

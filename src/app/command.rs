@@ -80,6 +80,13 @@ pub fn parse(line: &str) -> Result<Command, String> {
 /// (sort columns, theme names). Returns the completed line, or `None` when nothing fits or the
 /// choice is ambiguous with no longer common prefix.
 pub fn complete(line: &str, arguments: &dyn Fn(&str) -> Vec<String>) -> Option<String> {
+    // Any whitespace (a no-break or ideographic space from an input method) counts as a plain
+    // space, so words split and slice at the same places.
+    let normalized: String = line
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let line = normalized.as_str();
     let ends_with_space = line.ends_with(' ');
     let words: Vec<&str> = line.split_whitespace().collect();
 
@@ -120,6 +127,11 @@ pub fn complete(line: &str, arguments: &dyn Fn(&str) -> Vec<String>) -> Option<S
 
 /// The candidates matching the last word, to show when completion is ambiguous.
 pub fn candidates(line: &str, arguments: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
+    let normalized: String = line
+        .chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .collect();
+    let line = normalized.as_str();
     let words: Vec<&str> = line.split_whitespace().collect();
     let ends_with_space = line.ends_with(' ');
     let (prefix, all) = match (words.as_slice(), ends_with_space) {
@@ -206,6 +218,37 @@ mod tests {
         assert_eq!(complete("theme l", &args), Some("theme light ".into()));
         assert_eq!(complete("sort co", &args), Some("sort cores ".into()));
         assert_eq!(candidates("t", &args), vec!["tasks", "triage", "theme"]);
+    }
+
+    #[test]
+    fn unicode_spaces_do_not_break_completion() {
+        assert_eq!(complete("a\u{a0}", &args), None);
+        assert_eq!(complete("q\u{3000}", &args), None);
+        assert_eq!(
+            complete("sort\u{a0}ra", &args),
+            Some("sort ramcount ".into())
+        );
+        assert_eq!(complete("用", &args), None);
+        assert!(candidates("t\u{3000}", &args).is_empty());
+    }
+
+    #[test]
+    fn completion_never_panics_on_any_short_mix_of_odd_characters() {
+        let pieces = [
+            "s", "ort", " ", "\u{a0}", "\u{3000}", "用", "e\u{301}", "\t", "r",
+        ];
+        let mut lines = vec![String::new()];
+        for _ in 0..4 {
+            lines = lines
+                .iter()
+                .flat_map(|line| pieces.iter().map(move |piece| format!("{line}{piece}")))
+                .collect();
+            for line in &lines {
+                let _ = complete(line, &args);
+                let _ = candidates(line, &args);
+            }
+        }
+        assert_eq!(lines.len(), 9usize.pow(4));
     }
 
     #[test]

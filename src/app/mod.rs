@@ -55,6 +55,9 @@ pub enum Message {
         generation: u64,
         groups: Vec<ErrorGroup>,
     },
+    /// Text pasted into the terminal (bracketed paste): typed into the open input, never run as
+    /// keys.
+    Paste(String),
     /// A mouse click (column, row): focuses the pane under it.
     Click(u16, u16),
     /// The mouse wheel over the screen: scrolls the focused pane.
@@ -100,12 +103,23 @@ pub struct Input {
     /// The filter before typing started, restored on cancel.
     original: String,
     history_position: Option<usize>,
+    /// What was typed before the history was recalled, given back past the newest entry.
+    draft: String,
 }
 
 impl Input {
     pub fn line(&self) -> String {
         self.text.lines().first().cloned().unwrap_or_default()
     }
+}
+
+/// The row a detail view shows, by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailTarget {
+    Alert(String),
+    Task(u64),
+    Group(String),
+    Series(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,11 +144,15 @@ pub struct App {
     /// Health per pane, per source name.
     pub health: BTreeMap<PaneId, BTreeMap<String, SourceHealth>>,
     pub status: Option<StatusMessage>,
+    /// The row the detail overlay shows.
+    pub detail_target: Option<DetailTarget>,
     pub keymap: Keymap,
     pub theme: Theme,
     pub theme_name: String,
     /// Every theme the console can switch to, loaded before the console started.
     pub themes: BTreeMap<String, Theme>,
+    /// What loading a theme had to say (a truecolor theme replaced on a terminal without it).
+    pub theme_notes: BTreeMap<String, String>,
     /// Shown in the status line, so simulated data is never taken for real data.
     pub simulated: bool,
     /// Whether the status line shows the UTC clock.
@@ -174,10 +192,12 @@ impl App {
             silences: Vec::new(),
             health: BTreeMap::new(),
             status: None,
+            detail_target: None,
             keymap,
             theme,
             theme_name: theme_name.to_string(),
             themes,
+            theme_notes: BTreeMap::new(),
             simulated: false,
             show_clock: true,
             source_alerts: BTreeMap::new(),
@@ -247,6 +267,29 @@ impl App {
                         self.focus_pane(*pane);
                         self.dirty = true;
                     }
+                }
+                Vec::new()
+            }
+            Message::Paste(text) => {
+                if let Some(input) = self.input.as_mut() {
+                    // One line: newlines and tabs become spaces, other controls are dropped.
+                    let line: String = text
+                        .chars()
+                        .map(|c| {
+                            if c == '\n' || c == '\r' || c == '\t' {
+                                ' '
+                            } else {
+                                c
+                            }
+                        })
+                        .filter(|c| !c.is_control())
+                        .collect();
+                    input.text.insert_str(line);
+                    if let InputKind::Filter(pane) = input.kind {
+                        let line = input.line();
+                        self.set_filter(pane, &line);
+                    }
+                    self.dirty = true;
                 }
                 Vec::new()
             }
@@ -396,6 +439,15 @@ impl App {
             return self.on_input_key(key);
         }
 
+        // A message in the status line lasts until the next key; the key may set a new one.
+        self.status = None;
+
+        // Nothing on screen to act on: only quitting works until the terminal is bigger.
+        if layout::screen(self.size, self.focus, self.zoomed).too_small {
+            let quit = self.keymap.action_for(Context::Table, &key) == Some(Action::Quit);
+            return if quit { vec![Effect::Quit] } else { Vec::new() };
+        }
+
         let context = match self.overlay {
             Overlay::None => Context::Table,
             Overlay::Help { .. } => Context::Help,
@@ -489,17 +541,22 @@ impl App {
             return;
         }
         let position = match (input.history_position, older) {
-            (None, true) => Some(history.len() - 1),
-            (None, false) => None,
+            (None, true) => {
+                input.draft = input.line();
+                Some(history.len() - 1)
+            }
+            // Down with no history recalled keeps what was typed.
+            (None, false) => return,
             (Some(p), true) => Some(p.saturating_sub(1)),
             (Some(p), false) if p + 1 < history.len() => Some(p + 1),
             (Some(_), false) => None,
         };
         input.history_position = position;
+        let draft = input.draft.clone();
         let line = position
             .and_then(|p| history.get(p))
             .cloned()
-            .unwrap_or_default();
+            .unwrap_or(draft);
         input.text = single_line(&line);
         if let InputKind::Filter(pane) = input.kind {
             self.set_filter(pane, &line);
@@ -567,7 +624,18 @@ impl App {
                 }
             }
             Action::Open => {
-                if self.has_selection(self.focus) {
+                // The detail view stays on this row, whatever later data does to the table.
+                self.detail_target = match self.focus {
+                    PaneId::Alerts => self.alerts.selected_id().cloned().map(DetailTarget::Alert),
+                    PaneId::Tasks => self.tasks.selected_id().copied().map(DetailTarget::Task),
+                    PaneId::Triage => self.triage.selected_id().cloned().map(DetailTarget::Group),
+                    PaneId::Metrics => self
+                        .metrics
+                        .selected_id()
+                        .cloned()
+                        .map(DetailTarget::Series),
+                };
+                if self.detail_target.is_some() {
                     self.overlay = Overlay::Detail {
                         pane: self.focus,
                         scroll: 0,
@@ -581,15 +649,18 @@ impl App {
                     text: single_line(&original),
                     original,
                     history_position: None,
+                    draft: String::new(),
                 });
             }
             Action::ClearFilter => self.set_filter(self.focus, ""),
             Action::Command => {
+                self.status = None;
                 self.input = Some(Input {
                     kind: InputKind::Command,
                     text: single_line(""),
                     original: String::new(),
                     history_position: None,
+                    draft: String::new(),
                 });
             }
             Action::Refresh => {
@@ -637,15 +708,25 @@ impl App {
 
     fn navigate(&mut self, action: Action) {
         match &mut self.overlay {
-            Overlay::Help { scroll } | Overlay::Detail { scroll, .. } => {
-                *scroll = match action {
-                    Action::Up => scroll.saturating_sub(1),
-                    Action::Down => scroll.saturating_add(1),
-                    Action::PageUp => scroll.saturating_sub(10),
-                    Action::PageDown => scroll.saturating_add(10),
-                    Action::Top => 0,
-                    _ => u16::MAX / 2,
-                };
+            Overlay::Help { .. } | Overlay::Detail { .. } => {
+                // The overlay box is 80% of the screen high, less its border.
+                let page = (u32::from(self.size.height) * 80 / 100)
+                    .saturating_sub(2)
+                    .max(1);
+                let page = u16::try_from(page).unwrap_or(u16::MAX);
+                let last = self.overlay_lines().saturating_sub(page);
+                if let Overlay::Help { scroll } | Overlay::Detail { scroll, .. } = &mut self.overlay
+                {
+                    *scroll = match action {
+                        Action::Up => scroll.saturating_sub(1),
+                        Action::Down => scroll.saturating_add(1),
+                        Action::PageUp => scroll.saturating_sub(page),
+                        Action::PageDown => scroll.saturating_add(page),
+                        Action::Top => 0,
+                        _ => last,
+                    }
+                    .min(last);
+                }
                 return;
             }
             Overlay::None => {}
@@ -725,7 +806,10 @@ impl App {
                 Some(theme) => {
                     self.theme = theme.clone();
                     self.theme_name = name.clone();
-                    self.info(format!("theme {name}"));
+                    match self.theme_notes.get(&name) {
+                        Some(note) => self.info(format!("theme {name}: {note}")),
+                        None => self.info(format!("theme {name}")),
+                    }
                 }
                 None => {
                     let names: Vec<&str> = self.themes.keys().map(String::as_str).collect();
@@ -790,13 +874,27 @@ impl App {
     /// The fields of the selected row of a pane, for the detail view.
     pub fn details(&self, pane: PaneId) -> Vec<(String, String)> {
         let context = self.cell_context();
-        match pane {
-            PaneId::Alerts => self.alerts.selected().map(|r| r.details(&context)),
-            PaneId::Tasks => self.tasks.selected().map(|r| r.details(&context)),
-            PaneId::Triage => self.triage.selected().map(|r| r.details(&context)),
-            PaneId::Metrics => self.metrics.selected().map(|r| r.details(&context)),
-        }
-        .unwrap_or_default()
+        let fields = match (pane, &self.detail_target) {
+            (PaneId::Alerts, Some(DetailTarget::Alert(id))) => {
+                find(&self.alerts, id).map(|r| r.details(&context))
+            }
+            (PaneId::Tasks, Some(DetailTarget::Task(id))) => {
+                find(&self.tasks, id).map(|r| r.details(&context))
+            }
+            (PaneId::Triage, Some(DetailTarget::Group(id))) => {
+                find(&self.triage, id).map(|r| r.details(&context))
+            }
+            (PaneId::Metrics, Some(DetailTarget::Series(id))) => {
+                find(&self.metrics, id).map(|r| r.details(&context))
+            }
+            _ => None,
+        };
+        fields.unwrap_or_else(|| {
+            vec![(
+                "gone".to_string(),
+                "this row is no longer in its source's data".to_string(),
+            )]
+        })
     }
 
     /// Shows a note in the status line.
@@ -815,24 +913,43 @@ impl App {
         self.focus = focus;
     }
 
+    /// Lines the open overlay has, to stop scrolling at its end. Wrapped lines count once, so
+    /// the end of a detail view with long values can still be scrolled a little short.
+    fn overlay_lines(&self) -> u16 {
+        let lines = match self.overlay {
+            Overlay::None => 0,
+            // Each context's bindings, its heading and a blank line, then the command list.
+            Overlay::Help { .. } => {
+                self.keymap
+                    .help_sections()
+                    .iter()
+                    .map(|(_, bindings)| bindings.len() + 2)
+                    .sum::<usize>()
+                    + 9
+            }
+            Overlay::Detail { pane, .. } => self.details(pane).len(),
+        };
+        u16::try_from(lines).unwrap_or(u16::MAX)
+    }
+
     /// What the detail view of a pane is about: "Task 40342596", "Error pilot:1099".
     pub fn detail_title(&self, pane: PaneId) -> String {
-        let subject = match pane {
-            PaneId::Alerts => self.alerts.selected().map(|a| format!("Alert {}", a.name)),
-            PaneId::Tasks => self
-                .tasks
-                .selected()
-                .map(|t| format!("Task {}", t.jeditaskid)),
-            PaneId::Triage => self
-                .triage
-                .selected()
-                .map(|g| format!("Error {} · group {}", g.key(), g.id)),
-            PaneId::Metrics => self
-                .metrics
-                .selected()
-                .map(|m| format!("Series {}", m.series.title)),
-        };
-        subject.unwrap_or_else(|| pane.title().to_string())
+        match &self.detail_target {
+            Some(DetailTarget::Alert(id)) => match find(&self.alerts, id) {
+                Some(alert) => format!("Alert {}", alert.name),
+                None => format!("Alert {id}"),
+            },
+            Some(DetailTarget::Task(id)) => format!("Task {id}"),
+            Some(DetailTarget::Group(id)) => match find(&self.triage, id) {
+                Some(group) => format!("Error {} · group {id}", group.key()),
+                None => format!("Error group {id}"),
+            },
+            Some(DetailTarget::Series(id)) => match find(&self.metrics, id) {
+                Some(row) => format!("Series {}", row.series.title),
+                None => format!("Series {id}"),
+            },
+            None => pane.title().to_string(),
+        }
     }
 
     fn info(&mut self, text: String) {
@@ -848,6 +965,11 @@ impl App {
             is_error: true,
         });
     }
+}
+
+/// A row of a table by id, whether or not the filter shows it.
+fn find<'a, R: TableRow>(table: &'a TableView<R>, id: &R::Id) -> Option<&'a R> {
+    table.rows().iter().find(|row| &row.id() == id)
 }
 
 /// Carries out a grouping effect on the spot; for the snapshot and the tests, where there is no

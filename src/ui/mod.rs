@@ -26,6 +26,8 @@ use self::text::{fit, sanitize};
 
 pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = frame.area();
+    // The theme's base style (its background, for themes that set one) under everything.
+    frame.render_widget(Block::default().style(app.theme.base), area);
     let screen = layout::screen(area, app.focus, app.zoomed);
     if screen.too_small {
         draw_too_small(frame, area, app);
@@ -341,11 +343,40 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 ..area
             },
         );
+        // Completion candidates and errors show at the right while typing.
+        let note = app.status.as_ref().map(|message| {
+            let room = usize::from(area.width.saturating_sub(prompt_width)) / 2;
+            let text = text::truncate(&format!(" {} ", sanitize(&message.text)), room).into_owned();
+            (
+                text,
+                if message.is_error {
+                    theme.error_text
+                } else {
+                    theme.status_bar
+                },
+            )
+        });
+        let note_width = note
+            .as_ref()
+            .map_or(0, |(text, _)| u16::try_from(text::width(text)).unwrap_or(0));
         let field = Rect {
             x: area.x + prompt_width,
-            width: area.width - prompt_width,
+            width: area
+                .width
+                .saturating_sub(prompt_width)
+                .saturating_sub(note_width),
             ..area
         };
+        if let Some((text, style)) = note {
+            frame.render_widget(
+                Paragraph::new(Span::styled(text, style)),
+                Rect {
+                    x: field.x + field.width,
+                    width: note_width,
+                    ..area
+                },
+            );
+        }
         let mut textarea = input.text.clone();
         textarea.set_style(theme.input);
         textarea.set_cursor_line_style(Style::default());

@@ -109,7 +109,9 @@ pub fn draw_table<R: TableRow>(
             } else {
                 ""
             };
-            let title = format!("{}{arrow}", column.title);
+            // The arrow is kept whole and the title cut before it, so the sort always shows.
+            let room = usize::from(width).saturating_sub(super::text::width(arrow));
+            let title = format!("{}{arrow}", super::text::truncate(column.title, room));
             let text = if column.align_right {
                 fit_right(&title, usize::from(width))
             } else {
