@@ -115,6 +115,12 @@ pub fn main(cli: Cli) -> Result<i32> {
             action: ConfigCommand::Check,
         }) => Ok(check(&paths)),
         Some(Command::Snapshot { size, view, at }) => {
+            if *at > snapshot::MAX_AT_SECS {
+                return Err(anyhow!(
+                    "--at {at}: the demo can be run for at most {} simulated seconds (one day)",
+                    snapshot::MAX_AT_SECS
+                ));
+            }
             let (width, height) = snapshot::parse_size(size).map_err(|e| anyhow!(e))?;
             let view = View::parse(view).map_err(|e| anyhow!(e))?;
             let Some(setup) = prepare(

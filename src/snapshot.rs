@@ -23,6 +23,9 @@ use crate::ui::theme::Theme;
 /// Simulated time starts here for snapshots, so they do not depend on the day they are taken.
 pub const SNAPSHOT_EPOCH_SECS: i64 = 1_796_299_200; // 2026-12-03T12:00:00Z
 
+/// The longest simulated run a snapshot takes: simulating is about a second per simulated day.
+pub const MAX_AT_SECS: u64 = 86_400;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
     All,

@@ -80,9 +80,11 @@ pub fn check_capable(
         );
     }
     if matches!(term, Some("dumb") | Some("")) {
-        return Err("TERM=dumb cannot show the full-screen console; \
-                    `pandaops snapshot` prints the screen as text instead"
-            .to_string());
+        return Err(format!(
+            "TERM={} cannot show the full-screen console; \
+             `pandaops snapshot` prints the screen as text instead",
+            term.unwrap_or_default()
+        ));
     }
     Ok(())
 }
