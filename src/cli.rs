@@ -81,6 +81,10 @@ fn process_env(name: &str) -> Option<String> {
 }
 
 impl Cli {
+    fn has_overrides(&self) -> bool {
+        self.overrides() != Overrides::default()
+    }
+
     fn overrides(&self) -> Overrides {
         Overrides {
             theme: self.theme.clone(),
@@ -113,7 +117,7 @@ pub fn main(cli: Cli) -> Result<i32> {
         }
         Some(Command::Config {
             action: ConfigCommand::Check,
-        }) => Ok(check(&paths)),
+        }) => Ok(check(&cli, &paths)),
         Some(Command::Snapshot { size, view, at }) => {
             if *at > snapshot::MAX_AT_SECS {
                 return Err(anyhow!(
@@ -150,11 +154,29 @@ pub fn main(cli: Cli) -> Result<i32> {
 }
 
 /// `pandaops config check`: the config file, then the keymap, then the themes.
-fn check(paths: &Paths) -> i32 {
-    let (report, config_status) = config::run_check(paths, &process_env);
+fn check(cli: &Cli, paths: &Paths) -> i32 {
+    let (report, mut config_status) = config::run_check(paths, &process_env);
     print!("{report}");
 
-    let base = config::load(paths, &process_env, &Overrides::default())
+    // The values the console would start with, flags included, checked as it would check them.
+    let loaded = config::load(paths, &process_env, &cli.overrides());
+    if let Err(error) = &loaded {
+        if cli.has_overrides() {
+            println!("with the command-line flags: {error}");
+            config_status = config_status.max(config::EXIT_CHECK_FAILED);
+        }
+    }
+    if let Ok(loaded) = &loaded {
+        let problems = semantic_problems(&loaded.config, &theme::names(Some(&paths.themes_dir())));
+        for problem in &problems {
+            println!("{}: {problem}", paths.config_file.display());
+        }
+        if !problems.is_empty() {
+            config_status = config_status.max(config::EXIT_CHECK_FAILED);
+        }
+    }
+    let base = loaded
+        .as_ref()
         .map(|loaded| loaded.config.ui.keymap.to_string())
         .unwrap_or_else(|_| "default".to_string());
     let keymap_file = paths.keymap_file();
@@ -187,6 +209,48 @@ fn check(paths: &Paths) -> i32 {
     config_status.max(keymap_status).max(theme_status)
 }
 
+/// Values that parse but name something that does not exist: a theme, a pane's sort column, a
+/// field in a pane's filter. Each message names the key and the value.
+fn semantic_problems(config: &Config, theme_names: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    if !theme_names.contains(&config.ui.theme) {
+        problems.push(format!(
+            "error: ui.theme: unknown theme {:?}; expected one of: {}",
+            config.ui.theme,
+            theme_names.join(", ")
+        ));
+    }
+    for (pane, name, view) in [
+        (PaneId::Alerts, "alerts", &config.panes.alerts),
+        (PaneId::Tasks, "tasks", &config.panes.tasks),
+        (PaneId::Triage, "triage", &config.panes.triage),
+        (PaneId::Metrics, "metrics", &config.panes.metrics),
+    ] {
+        let columns = crate::app::columns_of(pane);
+        if !view.sort.is_empty() && !columns.contains(&view.sort.as_str()) {
+            problems.push(format!(
+                "error: panes.{name}.sort: no column {:?} in {}; expected one of: {}",
+                view.sort,
+                pane.title(),
+                columns.join(", ")
+            ));
+        }
+        // Alert labels are open-ended, so any field name may be a label there.
+        if pane != PaneId::Alerts {
+            let fields = crate::app::filter_fields(pane);
+            let filter = crate::app::filter::Filter::parse(&view.filter);
+            for unknown in filter.unknown_fields(&fields) {
+                problems.push(format!(
+                    "error: panes.{name}.filter: no field {unknown:?} in {}; expected one of: {}",
+                    pane.title(),
+                    fields.join(", ")
+                ));
+            }
+        }
+    }
+    problems
+}
+
 /// Everything the console needs before it can draw.
 struct Setup {
     config: Config,
@@ -211,6 +275,15 @@ fn prepare(cli: &Cli, paths: &Paths, colors: ColorSupport) -> Result<Option<Setu
         }
     };
     let mut notes: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+
+    let problems = semantic_problems(&loaded.config, &theme::names(Some(&paths.themes_dir())));
+    if !problems.is_empty() {
+        for problem in &problems {
+            eprintln!("{problem}");
+        }
+        eprintln!("pandaops: not started; fix the configuration or run `pandaops config check`");
+        return Ok(None);
+    }
 
     let keymap_file = paths.keymap_file();
     let user_keymap = keymap_file.exists().then_some(keymap_file.as_path());
@@ -246,13 +319,15 @@ fn prepare(cli: &Cli, paths: &Paths, colors: ColorSupport) -> Result<Option<Setu
                 themes.insert(name, theme);
             }
             Err(error) if name == wanted => {
-                eprintln!("{error}");
+                eprintln!("theme {name}: {error}");
+                eprintln!("pandaops: not started; fix the theme or run `pandaops config check`");
                 return Ok(None);
             }
             Err(error) => notes.push(format!("theme {name} not available: {error}")),
         }
     }
     if !themes.contains_key(&wanted) {
+        eprintln!("pandaops: not started; fix the configuration or run `pandaops config check`");
         eprintln!(
             "unknown theme {wanted:?}; themes: {}",
             themes.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -374,5 +449,34 @@ fn apply_pane_config(app: &mut App, config: &Config) {
         if !view.filter.is_empty() {
             app.set_filter(pane, &view.filter);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_do_not_exist_are_errors_naming_key_and_value() {
+        let mut config = Config::default();
+        let themes = vec!["default".to_string(), "light".to_string()];
+        assert!(semantic_problems(&config, &themes).is_empty());
+
+        config.ui.theme = "mytheme".into();
+        config.panes.tasks.sort = "bogus".into();
+        config.panes.triage.filter = "stat=x jobs>3".into();
+        config.panes.alerts.filter = "team=panda".into();
+        let problems = semantic_problems(&config, &themes);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("ui.theme") && problems[0].contains("\"mytheme\""));
+        assert!(problems[1].contains("panes.tasks.sort") && problems[1].contains("\"bogus\""));
+        assert!(problems[2].contains("panes.triage.filter") && problems[2].contains("\"stat\""));
+    }
+
+    #[test]
+    fn sort_column_names_work_as_filter_fields_too() {
+        let mut config = Config::default();
+        config.panes.tasks.filter = "jeditaskid=4 taskname=mc23".into();
+        assert!(semantic_problems(&config, &["default".to_string()]).is_empty());
     }
 }

@@ -1022,6 +1022,8 @@ pub fn filter_fields(pane: PaneId) -> Vec<&'static str> {
         ],
         PaneId::Tasks => vec![
             "id",
+            "jeditaskid",
+            "taskname",
             "status",
             "type",
             "name",
@@ -1040,8 +1042,8 @@ pub fn filter_fields(pane: PaneId) -> Vec<&'static str> {
         ],
         PaneId::Triage => {
             vec![
-                "error", "source", "code", "name", "pattern", "site", "user", "jobs", "tasks",
-                "sites", "users",
+                "error", "source", "code", "name", "pattern", "site", "topsite", "user", "jobs",
+                "tasks", "sites", "users",
             ]
         }
         PaneId::Metrics => vec!["title", "id", "unit", "last", "min", "max", "anomalies"],
