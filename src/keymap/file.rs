@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 use super::source::{SourceFile, did_you_mean, type_with_article};
 use super::{Context, KeyChord, KeymapError, Problem, Severity};
 use crate::action::Action;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
 /// A key as written in a file.
 #[derive(Debug, Clone)]
@@ -108,6 +109,19 @@ fn read_entry(
         ));
     };
 
+    if !action_works_in(action, context) {
+        let text = format!(
+            "\"{action}\" cannot work in [{context}]: {}",
+            if context == Context::Input {
+                "text input only runs submit, cancel, complete, history_prev and history_next"
+            } else {
+                "submit, cancel, complete and history keys belong in [input]"
+            },
+            action = action.name()
+        );
+        return Err((span.start, Problem::error(location, text)));
+    }
+
     let key_values: Vec<&Spanned<DeValue<'_>>> = match value.get_ref() {
         DeValue::Array(items) => items.iter().collect(),
         // A single key may be written without brackets.
@@ -138,6 +152,16 @@ fn read_entry(
             (key_span.start, Problem::error(key_location.clone(), text))
         })?;
 
+        // Ctrl+Z always suspends, as in every terminal program.
+        if chord == KeyChord::new(KeyCode::Char('z'), KeyModifiers::CONTROL) {
+            let text = format!(
+                "`ctrl-z` is kept for suspending pandaops; the line \"{action}\" in [{context}] is \
+                 ignored",
+                action = action.name()
+            );
+            return Err((key_span.start, Problem::error(key_location, text)));
+        }
+
         if keys.iter().any(|placed| placed.chord == chord) {
             let text = format!(
                 "`{chord}` is listed twice for \"{action}\" in [{context}]",
@@ -160,6 +184,19 @@ fn read_entry(
         location,
         offset: span.start,
     })
+}
+
+/// Text input runs only its own actions, and those actions mean nothing anywhere else.
+fn action_works_in(action: Action, context: Context) -> bool {
+    let input_action = matches!(
+        action,
+        Action::Submit
+            | Action::Cancel
+            | Action::Complete
+            | Action::HistoryPrev
+            | Action::HistoryNext
+    );
+    input_action == (context == Context::Input)
 }
 
 fn parse_key(value: &DeValue<'_>) -> Result<KeyChord, String> {

@@ -585,3 +585,38 @@ fn check_report_prints_compiler_style_lines_and_exit_code() -> TestResult {
     assert!(report.starts_with("error: unknown keymap \"vim\""));
     Ok(())
 }
+
+#[test]
+fn bindings_that_cannot_work_are_errors() -> TestResult {
+    let path =
+        std::env::temp_dir().join(format!("pandaops-keymap-never-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        "[global]\nsubmit = [\"x\"]\n[input]\nquit = [\"ctrl-q\"]\n[table]\nrefresh = [\"ctrl-z\"]\n",
+    )?;
+    let loaded = load("default", Some(&path))?;
+    let _ = std::fs::remove_file(&path);
+    let errors: Vec<String> = loaded
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .map(|p| p.text().to_string())
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors[0].contains("\"submit\" cannot work in [global]"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].contains("\"quit\" cannot work in [input]"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[2].contains("`ctrl-z` is kept for suspending"),
+        "{errors:?}"
+    );
+    // The defaults stay: quit still has its keys, and ctrl-q does nothing in input.
+    let ctrl_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
+    assert_eq!(loaded.keymap.action_for(Context::Input, &ctrl_q), None);
+    Ok(())
+}
