@@ -39,7 +39,7 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub seed: Option<u64>,
     /// Simulated seconds per second in the demo.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, allow_negative_numbers = true)]
     pub speed: Option<f64>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -182,7 +182,10 @@ fn check(cli: &Cli, paths: &Paths) -> i32 {
     let keymap_file = paths.keymap_file();
     let user_keymap = keymap_file.exists().then_some(keymap_file.as_path());
     let (keymap_report, keymap_status) = keymap::check_report(&base, user_keymap);
-    print!("{keymap_report}");
+    // The report quotes the user's file, which may hold anything.
+    for line in keymap_report.lines() {
+        println!("{}", crate::ui::text::sanitize(line));
+    }
 
     let mut theme_status = 0;
     let themes_dir = paths.themes_dir();

@@ -34,7 +34,7 @@ pub enum View {
 
 impl View {
     pub fn parse(text: &str) -> Result<View, String> {
-        if text == "all" {
+        if text.eq_ignore_ascii_case("all") {
             return Ok(View::All);
         }
         PaneId::from_name(text).map(View::Pane).ok_or_else(|| {

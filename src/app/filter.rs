@@ -8,10 +8,26 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Term {
-    Contains { field: String, value: String },
-    NotContains { field: String, value: String },
-    Greater { field: String, value: f64 },
-    Less { field: String, value: f64 },
+    Contains {
+        field: String,
+        value: String,
+    },
+    NotContains {
+        field: String,
+        value: String,
+    },
+    /// `field>n`, or `field>=n` when inclusive.
+    Greater {
+        field: String,
+        value: f64,
+        inclusive: bool,
+    },
+    /// `field<n`, or `field<=n` when inclusive.
+    Less {
+        field: String,
+        value: f64,
+        inclusive: bool,
+    },
     Word(String),
 }
 
@@ -62,8 +78,20 @@ impl Filter {
             Term::NotContains { field, value } => row
                 .field_text(field)
                 .is_none_or(|text| !text.to_lowercase().contains(value)),
-            Term::Greater { field, value } => row.field_number(field).is_some_and(|n| n > *value),
-            Term::Less { field, value } => row.field_number(field).is_some_and(|n| n < *value),
+            Term::Greater {
+                field,
+                value,
+                inclusive,
+            } => row
+                .field_number(field)
+                .is_some_and(|n| n > *value || (*inclusive && n == *value)),
+            Term::Less {
+                field,
+                value,
+                inclusive,
+            } => row
+                .field_number(field)
+                .is_some_and(|n| n < *value || (*inclusive && n == *value)),
             Term::Word(word) => haystack
                 .get_or_insert_with(|| row.haystack())
                 .contains(word),
@@ -94,34 +122,39 @@ impl fmt::Display for Filter {
 
 fn parse_term(word: &str) -> Term {
     let lower = word.to_lowercase();
+    // Field names are words; anything else (`!=`, `=x`, `a>b`) is searched for as text.
+    let is_field =
+        |field: &str| !field.is_empty() && field.chars().all(|c| c.is_alphanumeric() || c == '_');
     if let Some((field, value)) = lower.split_once("!=") {
-        if !field.is_empty() {
+        if is_field(field) {
             return Term::NotContains {
                 field: field.to_string(),
                 value: value.to_string(),
             };
         }
     }
-    for (op, greater) in [('>', true), ('<', false)] {
+    for (op, greater) in [(">=", true), ("<=", false), (">", true), ("<", false)] {
         if let Some((field, value)) = lower.split_once(op) {
-            if let (false, Ok(number)) = (field.is_empty(), value.parse::<f64>()) {
-                let field = field.to_string();
+            if let (true, Ok(number)) = (is_field(field), value.parse::<f64>()) {
+                let (field, inclusive) = (field.to_string(), op.len() == 2);
                 return if greater {
                     Term::Greater {
                         field,
                         value: number,
+                        inclusive,
                     }
                 } else {
                     Term::Less {
                         field,
                         value: number,
+                        inclusive,
                     }
                 };
             }
         }
     }
     if let Some((field, value)) = lower.split_once('=') {
-        if !field.is_empty() {
+        if is_field(field) {
             return Term::Contains {
                 field: field.to_string(),
                 value: value.to_string(),
@@ -190,6 +223,20 @@ mod tests {
         assert!(filter.matches(&FAILED));
         assert!(!Filter::parse("zmumu status=failed").matches(&FAILED));
         assert!(Filter::parse("").matches(&DONE));
+    }
+
+    #[test]
+    fn inclusive_bounds_and_odd_input() {
+        assert!(Filter::parse("ram>=3000").matches(&FAILED));
+        assert!(!Filter::parse("ram>3000").matches(&FAILED));
+        assert!(Filter::parse("ram<=3000").matches(&FAILED));
+        assert!(!Filter::parse("ram<3000").matches(&FAILED));
+        // Not field terms: searched as words, so no "no field" complaint.
+        assert!(
+            Filter::parse("!= =x a>b")
+                .unknown_fields(&["ram"])
+                .is_empty()
+        );
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub fn number(value: Option<f64>) -> String {
         Some(v) if v.is_nan() => "NaN".to_string(),
         Some(v) if v == f64::INFINITY => "+Inf".to_string(),
         Some(v) if v == f64::NEG_INFINITY => "-Inf".to_string(),
+        Some(v) if v.abs() >= 1e9 => format!("{v:.2e}"),
         Some(v) if v.abs() >= 100.0 => format!("{v:.0}"),
         Some(v) if v.abs() >= 10.0 => format!("{v:.1}"),
         Some(v) => format!("{v:.2}"),
@@ -74,6 +75,8 @@ mod tests {
         assert_eq!(number(Some(350.0)), "350");
         assert_eq!(number(Some(12.345)), "12.3");
         assert_eq!(number(Some(0.5)), "0.50");
+        assert_eq!(number(Some(-1e308)), "-1.00e308");
+        assert_eq!(number(Some(123_456_789.0)), "123456789");
     }
 
     #[test]

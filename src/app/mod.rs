@@ -916,18 +916,33 @@ impl App {
     /// Lines the open overlay has, to stop scrolling at its end. Wrapped lines count once, so
     /// the end of a detail view with long values can still be scrolled a little short.
     fn overlay_lines(&self) -> u16 {
-        let lines = match self.overlay {
+        // The overlay box is 80% of the screen wide (at least 40), less its border; a long line
+        // wraps into as many rows as its width needs, and word wrapping may need one more.
+        let inner = (u32::from(self.size.width) * 80 / 100)
+            .max(40)
+            .saturating_sub(2)
+            .max(1) as usize;
+        let rows = |width: usize| width.div_ceil(inner).max(1);
+        let lines: usize = match self.overlay {
             Overlay::None => 0,
-            // Each context's bindings, its heading and a blank line, then the command list.
-            Overlay::Help { .. } => {
-                self.keymap
-                    .help_sections()
+            Overlay::Help { .. } => crate::ui::overlay::help_lines(self)
+                .iter()
+                .map(|line| rows(line.width()))
+                .sum(),
+            Overlay::Detail { pane, .. } => {
+                let fields = self.details(pane);
+                let label = fields
                     .iter()
-                    .map(|(_, bindings)| bindings.len() + 2)
-                    .sum::<usize>()
-                    + 9
+                    .map(|(k, _)| k.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .min(24);
+                let wrapped: usize = fields
+                    .iter()
+                    .map(|(_, value)| rows(label + 2 + crate::ui::text::width(value)))
+                    .sum();
+                wrapped + 1
             }
-            Overlay::Detail { pane, .. } => self.details(pane).len(),
         };
         u16::try_from(lines).unwrap_or(u16::MAX)
     }

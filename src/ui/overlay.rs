@@ -25,6 +25,19 @@ fn centered(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
 }
 
 pub fn draw_help(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: u16) {
+    let lines = help_lines(app);
+    draw_box(
+        frame,
+        area,
+        app,
+        " Help · keys from the active keymap ".to_string(),
+        lines,
+        scroll,
+    );
+}
+
+/// The lines of the help screen, generated from the live keymap.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let mut lines: Vec<Line> = Vec::new();
     for (context, bindings) in app.keymap.help_sections() {
@@ -61,18 +74,18 @@ pub fn draw_help(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: u16) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "Times are UTC. In tmux, `set -sg escape-time 10` makes Esc answer at once.",
+        "Every time shown is UTC. ctrl-z suspends; fg resumes.",
         theme.muted,
     ));
-
-    draw_box(
-        frame,
-        area,
-        app,
-        " Help · keys from the active keymap ".to_string(),
-        lines,
-        scroll,
-    );
+    lines.push(Line::styled(
+        "Pasted text goes into the filter or command line as text.",
+        theme.muted,
+    ));
+    lines.push(Line::styled(
+        "In tmux, `set -sg escape-time 10` makes Esc answer at once.",
+        theme.muted,
+    ));
+    lines
 }
 
 /// A centred box over the panes with a title and scrollable, wrapped lines.

@@ -31,6 +31,8 @@ pub fn sanitize(raw: &str) -> Cow<'_, str> {
             '\n' => clean.push('⏎'),
             '\r' => clean.push('␍'),
             '\t' => clean.push_str(&" ".repeat(TAB_WIDTH)),
+            '\u{2028}' | '\u{2029}' => clean.push('⏎'),
+            c if is_invisible(c) => {}
             c if is_bidi_control(c) => {}
             c if c.is_control() => clean.push('\u{fffd}'),
             c => clean.push(c),
@@ -40,7 +42,19 @@ pub fn sanitize(raw: &str) -> Cow<'_, str> {
 }
 
 fn needs_replacing(ch: char) -> bool {
-    ch.is_control() || is_bidi_control(ch)
+    ch.is_control()
+        || is_bidi_control(ch)
+        || is_invisible(ch)
+        || matches!(ch, '\u{2028}' | '\u{2029}')
+}
+
+/// Characters that take no cell and show nothing, which could hide text or split words unseen.
+/// The zero-width joiner stays: emoji sequences need it.
+fn is_invisible(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{200b}' | '\u{200c}' | '\u{2060}' | '\u{feff}' | '\u{00ad}'
+    )
 }
 
 fn is_bidi_control(ch: char) -> bool {
@@ -141,6 +155,13 @@ mod tests {
             sanitize("\x1b[31mFAKE RESOLVED\x1b[0m\nline2"),
             "␛[31mFAKE RESOLVED␛[0m⏎line2"
         );
+    }
+
+    #[test]
+    fn invisible_characters_and_line_separators_are_dealt_with() {
+        assert_eq!(sanitize("ab\u{200b}c\u{feff}d\u{ad}e"), "abcde");
+        assert_eq!(sanitize("one\u{2028}two\u{2029}"), "one⏎two⏎");
+        assert_eq!(sanitize("👩\u{200d}🔬"), "👩\u{200d}🔬");
     }
 
     #[test]
