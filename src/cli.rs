@@ -160,11 +160,11 @@ fn check(cli: &Cli, paths: &Paths) -> i32 {
 
     // The values the console would start with, flags included, checked as it would check them.
     let loaded = config::load(paths, &process_env, &cli.overrides());
-    if let Err(error) = &loaded {
-        if cli.has_overrides() {
-            println!("with the command-line flags: {error}");
-            config_status = config_status.max(config::EXIT_CHECK_FAILED);
-        }
+    if let Err(error) = &loaded
+        && cli.has_overrides()
+    {
+        println!("with the command-line flags: {error}");
+        config_status = config_status.max(config::EXIT_CHECK_FAILED);
     }
     if let Ok(loaded) = &loaded {
         let problems = semantic_problems(&loaded.config, &theme::names(Some(&paths.themes_dir())));

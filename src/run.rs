@@ -143,10 +143,10 @@ pub async fn run(
                 }
             }
         }
-        if let Ok(size) = terminal.size() {
-            if size.width != app.size.width || size.height != app.size.height {
-                app.update(Message::Resize(size.width, size.height));
-            }
+        if let Ok(size) = terminal.size()
+            && (size.width != app.size.width || size.height != app.size.height)
+        {
+            app.update(Message::Resize(size.width, size.height));
         }
     }
 }

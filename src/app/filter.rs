@@ -125,41 +125,41 @@ fn parse_term(word: &str) -> Term {
     // Field names are words; anything else (`!=`, `=x`, `a>b`) is searched for as text.
     let is_field =
         |field: &str| !field.is_empty() && field.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if let Some((field, value)) = lower.split_once("!=") {
-        if is_field(field) {
-            return Term::NotContains {
-                field: field.to_string(),
-                value: value.to_string(),
-            };
-        }
+    if let Some((field, value)) = lower.split_once("!=")
+        && is_field(field)
+    {
+        return Term::NotContains {
+            field: field.to_string(),
+            value: value.to_string(),
+        };
     }
     for (op, greater) in [(">=", true), ("<=", false), (">", true), ("<", false)] {
-        if let Some((field, value)) = lower.split_once(op) {
-            if let (true, Ok(number)) = (is_field(field), value.parse::<f64>()) {
-                let (field, inclusive) = (field.to_string(), op.len() == 2);
-                return if greater {
-                    Term::Greater {
-                        field,
-                        value: number,
-                        inclusive,
-                    }
-                } else {
-                    Term::Less {
-                        field,
-                        value: number,
-                        inclusive,
-                    }
-                };
-            }
-        }
-    }
-    if let Some((field, value)) = lower.split_once('=') {
-        if is_field(field) {
-            return Term::Contains {
-                field: field.to_string(),
-                value: value.to_string(),
+        if let Some((field, value)) = lower.split_once(op)
+            && let (true, Ok(number)) = (is_field(field), value.parse::<f64>())
+        {
+            let (field, inclusive) = (field.to_string(), op.len() == 2);
+            return if greater {
+                Term::Greater {
+                    field,
+                    value: number,
+                    inclusive,
+                }
+            } else {
+                Term::Less {
+                    field,
+                    value: number,
+                    inclusive,
+                }
             };
         }
+    }
+    if let Some((field, value)) = lower.split_once('=')
+        && is_field(field)
+    {
+        return Term::Contains {
+            field: field.to_string(),
+            value: value.to_string(),
+        };
     }
     Term::Word(lower)
 }

@@ -262,11 +262,12 @@ impl App {
                     .panes
                     .iter()
                     .find(|(_, area)| area.contains((column, row).into()));
-                if let Some((pane, _)) = hit {
-                    if self.input.is_none() && self.overlay == Overlay::None {
-                        self.focus_pane(*pane);
-                        self.dirty = true;
-                    }
+                if let Some((pane, _)) = hit
+                    && self.input.is_none()
+                    && self.overlay == Overlay::None
+                {
+                    self.focus_pane(*pane);
+                    self.dirty = true;
                 }
                 Vec::new()
             }
@@ -496,11 +497,11 @@ impl App {
         {
             return Vec::new();
         }
-        if input.text.input(key) {
-            if let InputKind::Filter(pane) = input.kind {
-                let line = input.line();
-                self.set_filter(pane, &line);
-            }
+        if input.text.input(key)
+            && let InputKind::Filter(pane) = input.kind
+        {
+            let line = input.line();
+            self.set_filter(pane, &line);
         }
         Vec::new()
     }

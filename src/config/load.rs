@@ -241,15 +241,15 @@ fn apply_flags(config: &mut Config, overrides: &Overrides, problems: &mut Vec<Pr
         flag: name.to_owned(),
     };
 
-    if let Some(theme) = &overrides.theme {
-        if let Err(problem) = Setting::Theme.set_from_text(config, theme, flag("--theme")) {
-            problems.push(problem);
-        }
+    if let Some(theme) = &overrides.theme
+        && let Err(problem) = Setting::Theme.set_from_text(config, theme, flag("--theme"))
+    {
+        problems.push(problem);
     }
-    if let Some(keymap) = &overrides.keymap {
-        if let Err(problem) = Setting::Keymap.set_from_text(config, keymap, flag("--keymap")) {
-            problems.push(problem);
-        }
+    if let Some(keymap) = &overrides.keymap
+        && let Err(problem) = Setting::Keymap.set_from_text(config, keymap, flag("--keymap"))
+    {
+        problems.push(problem);
     }
     if let Some(seed) = overrides.seed {
         config.demo.seed = seed;

@@ -31,14 +31,13 @@ pub fn detect(values: &[f64]) -> Vec<Anomaly> {
             continue;
         }
 
-        if window.len() >= MIN_HISTORY {
-            if let Some(score) = robust_score(&window, value) {
-                if score.abs() >= THRESHOLD {
-                    anomalies.push(Anomaly { index, score });
-                    // An anomalous point stays out of the window, so a long spike keeps standing out.
-                    continue;
-                }
-            }
+        if window.len() >= MIN_HISTORY
+            && let Some(score) = robust_score(&window, value)
+            && score.abs() >= THRESHOLD
+        {
+            anomalies.push(Anomaly { index, score });
+            // An anomalous point stays out of the window, so a long spike keeps standing out.
+            continue;
         }
 
         if window.len() == WINDOW {
@@ -65,7 +64,7 @@ fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 0 {
+    Some(if sorted.len().is_multiple_of(2) {
         (sorted[mid - 1] + sorted[mid]) / 2.0
     } else {
         sorted[mid]

@@ -6,6 +6,7 @@
 
 pub mod group;
 pub mod normalize;
+pub mod suggest;
 
 pub use group::{ErrorGroup, group_errors};
 pub use normalize::normalize;

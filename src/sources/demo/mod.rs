@@ -387,8 +387,8 @@ pub async fn run(
                 // the console regroups, least often.
                 ticks += 1;
                 let due = |feed: &DemoFeed| match feed {
-                    DemoFeed::FailedJobs => ticks % FAILED_JOBS_EVERY_TICKS == 0,
-                    _ => ticks % PUBLISH_EVERY_TICKS == 0,
+                    DemoFeed::FailedJobs => ticks.is_multiple_of(FAILED_JOBS_EVERY_TICKS),
+                    _ => ticks.is_multiple_of(PUBLISH_EVERY_TICKS),
                 };
                 let changed: Vec<DemoFeed> = DemoFeed::ALL
                     .into_iter()
