@@ -762,3 +762,30 @@ fn keys_do_nothing_but_quit_while_the_terminal_is_too_small() {
     assert_eq!(app.overlay, Overlay::None);
     assert_eq!(key(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
 }
+
+#[test]
+fn triage_groups_carry_a_suggested_classification() {
+    let mut app = loaded_app();
+    let stage_in = app
+        .triage
+        .rows()
+        .iter()
+        .find(|g| g.key() == "pilot:1099")
+        .cloned();
+    let Some(stage_in) = stage_in else {
+        panic!("no stage-in group")
+    };
+    assert_eq!(stage_in.suggestion.label.error_class, "system");
+    assert_eq!(stage_in.suggestion.label.permanence, "transient");
+    key(&mut app, KeyCode::Char('3'));
+    app.set_filter(PaneId::Triage, "class=sys");
+    assert_eq!(app.triage.len(), 1);
+    key(&mut app, KeyCode::Enter);
+    let fields = app.details(PaneId::Triage);
+    assert!(
+        fields
+            .iter()
+            .any(|(k, v)| k == "suggested class" && v == "system / transient"),
+        "{fields:?}"
+    );
+}

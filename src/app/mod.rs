@@ -26,6 +26,7 @@ use crate::domain::{
     SourceEvent, SourceEventKind, SourceHealth,
 };
 use crate::keymap::{Context, Keymap};
+use crate::triage::suggest::Suggester;
 use crate::triage::{ErrorGroup, group_errors};
 use crate::ui::layout;
 use crate::ui::theme::Theme;
@@ -34,7 +35,7 @@ use self::command::Command;
 use self::filter::Filter;
 use crate::metrics::anomaly::Anomaly;
 
-use self::rows::SeriesRow;
+use self::rows::{GroupRow, SeriesRow};
 use self::table::{CellContext, TableRow, TableView};
 
 /// Anomalies older than this are not raised as console alerts.
@@ -137,7 +138,9 @@ pub struct App {
     pub input: Option<Input>,
     pub alerts: TableView<Alert>,
     pub tasks: TableView<crate::domain::Task>,
-    pub triage: TableView<crate::triage::ErrorGroup>,
+    pub triage: TableView<GroupRow>,
+    /// Suggests a classification for each group; learns from the operators' decisions.
+    pub suggester: Suggester,
     pub metrics: TableView<SeriesRow>,
     pub events: Vec<DeploymentEvent>,
     pub silences: Vec<Silence>,
@@ -187,6 +190,7 @@ impl App {
             alerts: TableView::new("severity", false),
             tasks: TableView::new("jeditaskid", true),
             triage: TableView::new("jobs", true),
+            suggester: Suggester::seeded(),
             metrics: TableView::new("title", false),
             events: Vec::new(),
             silences: Vec::new(),
@@ -238,8 +242,16 @@ impl App {
                 if generation == self.triage_generation {
                     self.triage_grouping = false;
                     self.dirty = true;
-                    if self.triage.rows() != groups.as_slice() {
-                        self.triage.set_rows(groups);
+                    // Suggesting is a few map look-ups per group: cheap enough for this task.
+                    let rows: Vec<GroupRow> = groups
+                        .into_iter()
+                        .map(|group| GroupRow {
+                            suggestion: self.suggester.suggest(&group),
+                            group,
+                        })
+                        .collect();
+                    if self.triage.rows() != rows.as_slice() {
+                        self.triage.set_rows(rows);
                     }
                 }
                 Vec::new()
@@ -1019,7 +1031,7 @@ pub fn columns_of(pane: PaneId) -> Vec<&'static str> {
     let columns = match pane {
         PaneId::Alerts => Alert::columns(),
         PaneId::Tasks => crate::domain::Task::columns(),
-        PaneId::Triage => crate::triage::ErrorGroup::columns(),
+        PaneId::Triage => GroupRow::columns(),
         PaneId::Metrics => SeriesRow::columns(),
     };
     columns.iter().map(|c| c.name).collect()
@@ -1058,8 +1070,23 @@ pub fn filter_fields(pane: PaneId) -> Vec<&'static str> {
         ],
         PaneId::Triage => {
             vec![
-                "error", "source", "code", "name", "pattern", "site", "topsite", "user", "jobs",
-                "tasks", "sites", "users",
+                "error",
+                "source",
+                "code",
+                "name",
+                "pattern",
+                "site",
+                "topsite",
+                "user",
+                "jobs",
+                "tasks",
+                "sites",
+                "users",
+                "suggested",
+                "class",
+                "retry",
+                "action",
+                "confidence",
             ]
         }
         PaneId::Metrics => vec!["title", "id", "unit", "last", "min", "max", "anomalies"],

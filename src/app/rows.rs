@@ -5,6 +5,7 @@ use crate::catalogue;
 use crate::domain::{Alert, AlertOrigin, AlertState, Series, Severity, Task, TaskStatus};
 use crate::metrics::anomaly::{self, Anomaly};
 use crate::triage::ErrorGroup;
+use crate::triage::suggest::Suggestion;
 
 use super::filter::Filterable;
 use super::format::{age, count, datetime, number};
@@ -562,6 +563,146 @@ impl TableRow for ErrorGroup {
         for (site, jobs) in sites {
             fields.push((format!("site {site}"), format!("{jobs} jobs")));
         }
+        fields
+    }
+}
+
+/// An error group with the classification the console suggests for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub group: ErrorGroup,
+    pub suggestion: Suggestion,
+}
+
+impl std::ops::Deref for GroupRow {
+    type Target = ErrorGroup;
+
+    fn deref(&self) -> &ErrorGroup {
+        &self.group
+    }
+}
+
+const GROUP_ROW_COLUMNS: [Column; 11] = [
+    numeric("jobs", "JOBS", 5, 0),
+    column("error", "ERROR", 14, 0),
+    column("name", "NAME", 14, 4),
+    flexible("pattern", "PATTERN", 16),
+    column("suggested", "SUGGEST", 10, 1),
+    column("retry", "RETRY", 16, 5),
+    numeric("tasks", "TASKS", 5, 3),
+    numeric("sites", "SITES", 5, 6),
+    numeric("users", "USERS", 5, 7),
+    column("topsite", "TOP SITE", 12, 8),
+    numeric("last", "LAST", 5, 2),
+];
+
+fn suggested_text(suggestion: &Suggestion) -> String {
+    let class = match suggestion.label.error_class {
+        "system" => "sys",
+        "user" => "user",
+        _ => "unk",
+    };
+    let permanence = match suggestion.label.permanence {
+        "transient" => "trans",
+        "permanent" => "perm",
+        _ => "?",
+    };
+    // A trailing "?" marks a guess the model is unsure of, so it never rests on colour.
+    let unsure = if suggestion.is_confident() { "" } else { "?" };
+    format!("{class}/{permanence}{unsure}")
+}
+
+impl Filterable for GroupRow {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "suggested" | "class" => Some(suggested_text(&self.suggestion)),
+            "retry" | "action" => Some(self.suggestion.label.retry_action.to_string()),
+            _ => self.group.field_text(field),
+        }
+    }
+
+    fn field_number(&self, field: &str) -> Option<f64> {
+        match field {
+            "confidence" => Some(self.suggestion.confidence * 100.0),
+            _ => self.group.field_number(field),
+        }
+    }
+
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.group.haystack(),
+            suggested_text(&self.suggestion),
+            self.suggestion.label.retry_action
+        )
+        .to_lowercase()
+    }
+}
+
+impl TableRow for GroupRow {
+    type Id = String;
+
+    fn id(&self) -> String {
+        self.group.id.clone()
+    }
+
+    fn columns() -> &'static [Column] {
+        &GROUP_ROW_COLUMNS
+    }
+
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
+        let tone = if self.suggestion.is_confident() {
+            Tone::Info
+        } else {
+            Tone::Muted
+        };
+        match column {
+            "suggested" => (suggested_text(&self.suggestion), tone),
+            "retry" => (self.suggestion.label.retry_action.to_string(), tone),
+            other => self.group.cell(other, context),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            "suggested" => text_key(&suggested_text(&self.suggestion)),
+            "retry" => text_key(self.suggestion.label.retry_action),
+            other => self.group.sort_key(other),
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let mut fields = self.group.details(context);
+        let label = &self.suggestion.label;
+        let suggestion = vec![
+            (
+                "suggested class".to_string(),
+                format!("{} / {}", label.error_class, label.permanence),
+            ),
+            (
+                "suggested retry".to_string(),
+                label.retry_action.to_string(),
+            ),
+            (
+                "confidence".to_string(),
+                format!(
+                    "{:.0}%{}",
+                    self.suggestion.confidence * 100.0,
+                    if self.suggestion.is_confident() {
+                        ""
+                    } else {
+                        " (unsure)"
+                    }
+                ),
+            ),
+            ("because of".to_string(), self.suggestion.because.join(", ")),
+        ];
+        // After the pattern, before the counts.
+        let at = fields
+            .iter()
+            .position(|(k, _)| k == "jobs")
+            .unwrap_or(fields.len());
+        fields.splice(at..at, suggestion);
         fields
     }
 }
