@@ -5,6 +5,7 @@
 //! whatever order they arrive in.
 
 pub mod group;
+pub mod journal;
 pub mod normalize;
 pub mod suggest;
 
