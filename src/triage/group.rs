@@ -86,7 +86,7 @@ pub fn group_errors<'a>(jobs: impl IntoIterator<Item = &'a FailedJob>) -> Vec<Er
 }
 
 /// A short stable id: FNV-1a over the group's key, so it never depends on the Rust version.
-fn group_id(source: ErrorSource, code: i64, pattern: &str) -> String {
+pub(crate) fn group_id(source: ErrorSource, code: i64, pattern: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let key = format!("{}\u{1f}{code}\u{1f}{pattern}", source.component());
     for byte in key.bytes() {

@@ -4,6 +4,8 @@
 //! Grouping is pure and deterministic: the same jobs always give the same groups with the same ids,
 //! whatever order they arrive in.
 
+pub mod cli;
+pub mod diag_regex;
 pub mod group;
 pub mod journal;
 pub mod normalize;
