@@ -59,10 +59,26 @@ pub enum Command {
         #[arg(long, default_value_t = 60)]
         at: u64,
     },
+    /// Error triage on diagnostics from a file or a paste.
+    Triage {
+        #[command(subcommand)]
+        action: TriageCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
         action: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// Group diagnostics (one per line, or CSV with source, code and diagnostic columns) and print
+    /// a template and an ERROR_DIAG regex for each group.
+    Group {
+        /// File to read, or - for standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
     },
 }
 
@@ -97,6 +113,13 @@ impl Cli {
 
 /// Runs the command line; returns the exit status.
 pub fn main(cli: Cli) -> Result<i32> {
+    // Grouping pasted diagnostics needs no configuration.
+    if let Some(Command::Triage {
+        action: TriageCommand::Group { file },
+    }) = &cli.command
+    {
+        return Ok(crate::triage::cli::group_command(file)?);
+    }
     let paths = Paths::discover(cli.config.as_deref(), &process_env)?;
     match &cli.command {
         Some(Command::Config {
@@ -149,6 +172,7 @@ pub fn main(cli: Cli) -> Result<i32> {
             println!("{text}");
             Ok(0)
         }
+        Some(Command::Triage { .. }) => Ok(0),
         None => console(&cli, &paths),
     }
 }

@@ -546,3 +546,46 @@ fn hostile_input_never_reaches_the_output() {
         summary.skipped[0].starts_with("evil␛.csv:2: skipped: unknown source \"␛[31mpilot␛[0m\"")
     );
 }
+
+/// The command as operators run it: `pandaops triage group -` with a paste on standard input.
+#[test]
+fn the_binary_groups_standard_input() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pandaops"))
+        .args(["triage", "group", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let paste = "Failed to stage-in file:/eos/a.root timed out after 30 s\n\
+                 Failed to stage-in file:/pnfs/b.root timed out after 90 s\n\
+                 lost heartbeat : 2026-12-02 09:46:43\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(paste.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let text = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let first: Vec<&str> = lines[0].split('\t').collect();
+    let second: Vec<&str> = lines[1].split('\t').collect();
+    assert_eq!(first, second, "the two stage-in lines share a group");
+    assert_eq!(
+        first[1],
+        "Failed to stage-in file:<PATH> timed out after <N> s"
+    );
+    assert_eq!(lines[2].split('\t').nth(1), Some("lost heartbeat : <TIME>"));
+    assert_eq!(lines[3], "", "a blank line before the summary");
+    assert!(
+        lines[4].starts_with(&format!("2\t{}\t", first[0])),
+        "{text}"
+    );
+}
