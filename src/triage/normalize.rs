@@ -17,7 +17,7 @@ struct Rule {
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let table: [(&str, &str); 15] = [
+        let table: [(&str, &str); 16] = [
             (r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\x22,;()\[\]]+", "<URL>"),
             (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<GUID>"),
             (r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<TIME>"),
@@ -37,6 +37,8 @@ fn rules() -> &'static [Rule] {
             (r"\b(killed|aborted|cancelled|reassigned) by (\w+)$", "$1 by <USER>"),
             (r"\b[0-9a-fA-F]{12,}\b", "<HEX>"),
             (r"\b0x[0-9a-fA-F]+\b", "<HEX>"),
+            // A number glued to its unit (`9123456kB`, `30s`) keeps the unit.
+            (r"\b(\d+(\.\d+)?)(kB|KB|MB|GB|TB|ms|s|min|h)\b", "<N>$3"),
             (r"[-+]?\b\d+(\.\d+)?([eE][-+]?\d+)?\b", "<N>"),
             (r"\s+", " "),
         ];
@@ -180,6 +182,17 @@ mod tests {
             normalize("add files to user.hkim.40340554_sub2617370760"),
             "add files to <NAME>"
         );
+    }
+
+    #[test]
+    fn numbers_glued_to_units_are_masked_and_keep_the_unit() {
+        assert_eq!(
+            normalize(
+                "Out of memory: Killed process 4242 (athena.py) total-vm:9123456kB, anon-rss:812345kB"
+            ),
+            "Out of memory: Killed process <N> (athena.py) total-vm:<N>kB, anon-rss:<N>kB"
+        );
+        assert_eq!(normalize("timed out after 30s"), "timed out after <N>s");
     }
 
     #[test]
