@@ -34,6 +34,8 @@ pub enum Action {
     SortPrev,
     SortReverse,
     Refresh,
+    Confirm,
+    Reject,
     // Actions of text input (filter, command line).
     Submit,
     Cancel,
@@ -44,7 +46,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 33] = [
         Action::Quit,
         Action::FocusNext,
         Action::FocusPrev,
@@ -71,6 +73,8 @@ impl Action {
         Action::SortPrev,
         Action::SortReverse,
         Action::Refresh,
+        Action::Confirm,
+        Action::Reject,
         Action::Submit,
         Action::Cancel,
         Action::Complete,
@@ -107,6 +111,8 @@ impl Action {
             Action::SortPrev => "sort_prev",
             Action::SortReverse => "sort_reverse",
             Action::Refresh => "refresh",
+            Action::Confirm => "confirm",
+            Action::Reject => "reject",
             Action::Submit => "submit",
             Action::Cancel => "cancel",
             Action::Complete => "complete",
@@ -148,6 +154,10 @@ impl Action {
             Action::SortPrev => "sort by the previous column",
             Action::SortReverse => "reverse the sort order",
             Action::Refresh => "ask the focused pane's source to refresh now",
+            Action::Confirm => {
+                "Triage: confirm the suggested classification (saved to the journal)"
+            }
+            Action::Reject => "Triage: reject the suggested classification (saved to the journal)",
             Action::Submit => "accept the input",
             Action::Cancel => "cancel the input",
             Action::Complete => "complete the command",

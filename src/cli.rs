@@ -416,13 +416,13 @@ fn console(cli: &Cli, paths: &Paths) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let exit = runtime.block_on(live(setup))?;
+    let exit = runtime.block_on(live(setup, paths.data_dir.join("decisions.jsonl")))?;
     // Sources may be mid-request; they are dropped, not awaited.
     runtime.shutdown_background();
     Ok(exit.code())
 }
 
-async fn live(setup: Setup) -> Result<run::Exit> {
+async fn live(setup: Setup, journal: std::path::PathBuf) -> Result<run::Exit> {
     let (events_tx, events_rx) = mpsc::channel(256);
     let sources = Sources::start_demo(
         setup.config.demo.seed,
@@ -439,6 +439,7 @@ async fn live(setup: Setup) -> Result<run::Exit> {
     );
     app.simulated = true;
     app.show_clock = setup.config.ui.clock;
+    app.operator = operator();
     app.theme_notes = setup.theme_notes;
     apply_pane_config(&mut app, &setup.config);
     if !setup.notes.is_empty() {
@@ -455,12 +456,25 @@ async fn live(setup: Setup) -> Result<run::Exit> {
     let options = LoopOptions {
         max_fps: setup.config.ui.max_fps,
         mouse: setup.config.ui.mouse,
+        journal: Some(journal),
     };
     let exit = run::run(&mut terminal, &mut app, &sources, events_rx, &options).await;
     term::restore();
     let exit = exit.context("the terminal failed")?;
     tracing::info!(?exit, "pandaops stopped");
     Ok(exit)
+}
+
+/// Who is deciding, for the journal: `user@host`.
+fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("{user}@{host}")
 }
 
 fn apply_pane_config(app: &mut App, config: &Config) {

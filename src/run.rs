@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior, interval, sleep_until};
 
 use crate::app::{self, App, Effect, Message};
+use crate::review::{JournalHandle, SaveRequest};
 use crate::sources::Sources;
 use crate::term::{self, Tui};
 use crate::ui;
@@ -46,6 +47,8 @@ impl Exit {
 pub struct LoopOptions {
     pub max_fps: u32,
     pub mouse: bool,
+    /// The decisions journal; `None` runs without one (decisions cannot be saved).
+    pub journal: Option<std::path::PathBuf>,
 }
 
 pub async fn run(
@@ -67,7 +70,16 @@ pub async fn run(
     let mut sigusr1 = signal(SignalKind::user_defined1())?;
     let mut sigusr2 = signal(SignalKind::user_defined2())?;
     // Results of heavy work done off this task (grouping) come back here.
-    let (work_tx, mut work_rx) = mpsc::channel::<Message>(4);
+    let (work_tx, mut work_rx) = mpsc::channel::<Message>(64);
+    let journal = options
+        .journal
+        .clone()
+        .map(|path| JournalHandle::start(path, work_tx.clone()));
+    if journal.is_none() {
+        app.update(Message::JournalOpened(Err(
+            "no journal file configured".to_string()
+        )));
+    }
     let (tty_lost_tx, mut tty_lost) = mpsc::channel::<()>(1);
     tokio::spawn(watch_tty(tty_lost_tx));
 
@@ -131,6 +143,21 @@ pub async fn run(
             match effect {
                 Effect::Quit => return Ok(Exit::Quit),
                 Effect::Refresh(pane) => sources.refresh(pane),
+                Effect::SaveDecision { group_id, entry } => {
+                    let sent = match &journal {
+                        Some(journal) => journal.save(SaveRequest {
+                            group_id: group_id.clone(),
+                            entry,
+                        }),
+                        None => Err("no journal file configured".to_string()),
+                    };
+                    if let Err(reason) = sent {
+                        app.update(Message::DecisionSaved {
+                            group_id,
+                            result: Err(reason),
+                        });
+                    }
+                }
                 Effect::GroupErrors { generation, jobs } => {
                     let done = work_tx.clone();
                     tokio::task::spawn_blocking(move || {

@@ -789,3 +789,103 @@ fn triage_groups_carry_a_suggested_classification() {
         "{fields:?}"
     );
 }
+
+/// Carries out the effects a key asked for, the way the event loop does, against a real journal.
+fn run_effects(
+    app: &mut App,
+    journal: &mut pandaops::triage::journal::Journal,
+    effects: Vec<Effect>,
+) {
+    for effect in effects {
+        if let Effect::SaveDecision { group_id, entry } = effect {
+            let result = journal.append(entry).map_err(|e| e.to_string());
+            app.update(Message::DecisionSaved { group_id, result });
+        }
+    }
+}
+
+#[test]
+fn confirmed_and_rejected_groups_are_journaled_and_come_back_after_a_restart() {
+    use pandaops::triage::journal::{FailPoint, Journal, Verdict};
+
+    let dir = std::env::temp_dir().join(format!("pandaops-ui-review-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("decisions.jsonl");
+    let (mut journal, replay) = Journal::open(&path).unwrap();
+
+    let mut app = loaded_app();
+    app.update(pandaops::review::opened(&replay));
+    key(&mut app, KeyCode::Char('3'));
+    let first = app.triage.selected().map(|g| g.group.id.clone()).unwrap();
+
+    // c confirms: "saving…" until the journal answers, then confirmed.
+    let effects = key(&mut app, KeyCode::Char('c'));
+    assert_eq!(
+        app.triage
+            .selected()
+            .and_then(|g| g.review.clone())
+            .map(|r| r.state),
+        Some(pandaops::app::rows::ReviewState::Saving)
+    );
+    assert!(render_app(&app, 120, 40).contains("saving…"));
+    run_effects(&mut app, &mut journal, effects);
+    assert!(render_app(&app, 120, 40).contains("✓ conf"));
+
+    // x rejects the next group; a full disk leaves it unsaved, on screen.
+    key(&mut app, KeyCode::Char('j'));
+    let second = app.triage.selected().map(|g| g.group.id.clone()).unwrap();
+    journal.arm_failure(FailPoint::SyncFails);
+    let effects = key(&mut app, KeyCode::Char('x'));
+    run_effects(&mut app, &mut journal, effects);
+    assert!(render_app(&app, 120, 40).contains("UNSAVED"));
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.is_error && s.text.contains("NOT saved"))
+    );
+    // Trying again works once the disk is back.
+    let effects = key(&mut app, KeyCode::Char('x'));
+    run_effects(&mut app, &mut journal, effects);
+    assert!(render_app(&app, 120, 40).contains("✗ rej"));
+    drop(journal);
+
+    // A new console on the same journal shows both decisions.
+    let (_journal, replay) = Journal::open(&path).unwrap();
+    assert_eq!(
+        replay.decisions[&first].decision.verdict,
+        Verdict::Confirmed
+    );
+    assert_eq!(
+        replay.decisions[&second].decision.verdict,
+        Verdict::Rejected
+    );
+    assert_eq!(
+        replay.decisions[&first].decision.error_source,
+        "pilotErrorCode"
+    );
+    let mut restarted = loaded_app();
+    restarted.update(pandaops::review::opened(&replay));
+    let text = render_app(&restarted, 120, 40);
+    assert!(text.contains("✓ conf") && text.contains("✗ rej"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_a_journal_decisions_are_refused_with_the_reason() {
+    let mut app = loaded_app();
+    app.update(Message::JournalOpened(Err(
+        "decisions journal /x is locked by pid 42 on host gw1".into(),
+    )));
+    key(&mut app, KeyCode::Char('3'));
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("locked by pid 42 on host gw1"))
+    );
+    key(&mut app, KeyCode::Char('2'));
+    assert!(
+        key(&mut app, KeyCode::Char('c')).is_empty(),
+        "confirm means nothing in Tasks"
+    );
+}

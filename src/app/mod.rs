@@ -26,6 +26,7 @@ use crate::domain::{
     SourceEvent, SourceEventKind, SourceHealth,
 };
 use crate::keymap::{Context, Keymap};
+use crate::triage::journal::{Decision, Entry, ErrorClass, Permanence, RetryAction, Verdict};
 use crate::triage::suggest::Suggester;
 use crate::triage::{ErrorGroup, group_errors};
 use crate::ui::layout;
@@ -35,7 +36,7 @@ use self::command::Command;
 use self::filter::Filter;
 use crate::metrics::anomaly::Anomaly;
 
-use self::rows::{GroupRow, SeriesRow};
+use self::rows::{GroupRow, Review, ReviewState, SeriesRow};
 use self::table::{CellContext, TableRow, TableView};
 
 /// Anomalies older than this are not raised as console alerts.
@@ -55,6 +56,13 @@ pub enum Message {
     Grouped {
         generation: u64,
         groups: Vec<ErrorGroup>,
+    },
+    /// The decisions journal is open (its standing verdicts) or could not be opened (why).
+    JournalOpened(Result<JournalSummary, String>),
+    /// The outcome of saving one group's decision.
+    DecisionSaved {
+        group_id: String,
+        result: Result<u64, String>,
     },
     /// Text pasted into the terminal (bracketed paste): typed into the open input, never run as
     /// keys.
@@ -77,6 +85,12 @@ pub enum Effect {
     GroupErrors {
         generation: u64,
         jobs: Vec<Arc<Vec<FailedJob>>>,
+    },
+    /// Append a decision to the journal (off the UI task) and answer with
+    /// [`Message::DecisionSaved`].
+    SaveDecision {
+        group_id: String,
+        entry: Entry,
     },
     /// Leave raw mode, stop the process (Ctrl+Z), and come back.
     Suspend,
@@ -114,6 +128,22 @@ impl Input {
     }
 }
 
+/// What the journal held when it was opened.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JournalSummary {
+    pub verdicts: BTreeMap<String, Verdict>,
+    /// Damaged lines, reported once.
+    pub damaged: Vec<String>,
+}
+
+/// Whether decisions can be saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalStatus {
+    Opening,
+    Ready,
+    Failed(String),
+}
+
 /// The row a detail view shows, by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DetailTarget {
@@ -141,6 +171,11 @@ pub struct App {
     pub triage: TableView<GroupRow>,
     /// Suggests a classification for each group; learns from the operators' decisions.
     pub suggester: Suggester,
+    /// The operators' verdicts by group id, and whether each is saved.
+    pub reviews: BTreeMap<String, Review>,
+    pub journal: JournalStatus,
+    /// Who decides, as written into the journal: `user@host`.
+    pub operator: String,
     pub metrics: TableView<SeriesRow>,
     pub events: Vec<DeploymentEvent>,
     pub silences: Vec<Silence>,
@@ -191,6 +226,9 @@ impl App {
             tasks: TableView::new("jeditaskid", true),
             triage: TableView::new("jobs", true),
             suggester: Suggester::seeded(),
+            reviews: BTreeMap::new(),
+            journal: JournalStatus::Opening,
+            operator: String::from("unknown"),
             metrics: TableView::new("title", false),
             events: Vec::new(),
             silences: Vec::new(),
@@ -247,6 +285,7 @@ impl App {
                         .into_iter()
                         .map(|group| GroupRow {
                             suggestion: self.suggester.suggest(&group),
+                            review: self.reviews.get(&group.id).cloned(),
                             group,
                         })
                         .collect();
@@ -281,6 +320,49 @@ impl App {
                     self.focus_pane(*pane);
                     self.dirty = true;
                 }
+                Vec::new()
+            }
+            Message::JournalOpened(Ok(summary)) => {
+                self.journal = JournalStatus::Ready;
+                for (group, verdict) in summary.verdicts {
+                    self.reviews.insert(
+                        group,
+                        Review {
+                            verdict,
+                            state: ReviewState::Saved,
+                        },
+                    );
+                }
+                if !summary.damaged.is_empty() {
+                    self.error(format!(
+                        "decisions journal: {} damaged line(s) skipped: {}",
+                        summary.damaged.len(),
+                        summary.damaged.join("; ")
+                    ));
+                }
+                self.refresh_reviews();
+                Vec::new()
+            }
+            Message::JournalOpened(Err(reason)) => {
+                self.error(format!("decisions cannot be saved: {reason}"));
+                self.journal = JournalStatus::Failed(reason);
+                self.dirty = true;
+                Vec::new()
+            }
+            Message::DecisionSaved { group_id, result } => {
+                if let Some(review) = self.reviews.get_mut(&group_id) {
+                    review.state = match result {
+                        Ok(_) => ReviewState::Saved,
+                        Err(reason) => {
+                            self.status = Some(StatusMessage {
+                                text: format!("decision NOT saved: {reason}"),
+                                is_error: true,
+                            });
+                            ReviewState::Unsaved(reason)
+                        }
+                    };
+                }
+                self.refresh_reviews();
                 Vec::new()
             }
             Message::Paste(text) => {
@@ -688,6 +770,8 @@ impl App {
             | Action::PageDown => {
                 self.navigate(action);
             }
+            Action::Confirm => return self.decide(Verdict::Confirmed),
+            Action::Reject => return self.decide(Verdict::Rejected),
             Action::Left | Action::Right => {
                 let right = action == Action::Right;
                 let context = self.cell_context();
@@ -910,6 +994,63 @@ impl App {
         })
     }
 
+    /// Records the operator's verdict on the selected group's suggestion. The row says "saving…"
+    /// until the journal answers; only then is it saved.
+    fn decide(&mut self, verdict: Verdict) -> Vec<Effect> {
+        if self.focus != PaneId::Triage {
+            self.error("confirm and reject work on error groups: focus Triage first".to_string());
+            return Vec::new();
+        }
+        if let JournalStatus::Failed(reason) = &self.journal {
+            self.error(format!("decisions cannot be saved: {reason}"));
+            return Vec::new();
+        }
+        let Some(row) = self.triage.selected() else {
+            return Vec::new();
+        };
+        let decision = decision_for(row, verdict, &self.operator, self.now);
+        let group_id = row.group.id.clone();
+        if verdict == Verdict::Confirmed {
+            self.suggester.learn(&row.group, row.suggestion.label);
+        }
+        self.reviews.insert(
+            group_id.clone(),
+            Review {
+                verdict,
+                state: ReviewState::Saving,
+            },
+        );
+        self.refresh_reviews();
+        self.info(format!(
+            "{} {}",
+            if verdict == Verdict::Confirmed {
+                "confirmed"
+            } else {
+                "rejected"
+            },
+            decision.error_source
+        ));
+        vec![Effect::SaveDecision {
+            group_id,
+            entry: Entry::Decision(decision),
+        }]
+    }
+
+    /// Puts the review states into the Triage rows (the selection stays where it is).
+    fn refresh_reviews(&mut self) {
+        let rows: Vec<GroupRow> = self
+            .triage
+            .rows()
+            .iter()
+            .map(|row| GroupRow {
+                review: self.reviews.get(&row.group.id).cloned(),
+                ..row.clone()
+            })
+            .collect();
+        self.triage.set_rows(rows);
+        self.dirty = true;
+    }
+
     /// Shows a note in the status line.
     pub fn notify(&mut self, text: String) {
         self.info(text);
@@ -992,6 +1133,42 @@ impl App {
             text,
             is_error: true,
         });
+    }
+}
+
+/// The journal entry for a verdict on a group's suggestion, in `ERROR_CLASSIFICATION` terms.
+fn decision_for(row: &GroupRow, verdict: Verdict, operator: &str, now: Timestamp) -> Decision {
+    let label = row.suggestion.label;
+    let description = crate::catalogue::lookup(row.group.source, row.group.code).map_or_else(
+        || row.group.pattern.clone(),
+        |info| format!("{}: {}", info.short_name, row.group.pattern),
+    );
+    Decision {
+        group_id: row.group.id.clone(),
+        error_source: row.group.source.server_field().to_string(),
+        error_code: row.group.code,
+        diag_regex: crate::triage::diag_regex::diag_regex(&row.group.pattern).regex,
+        description: description.chars().take(250).collect(),
+        error_class: match label.error_class {
+            "system" => ErrorClass::System,
+            "user" => ErrorClass::User,
+            _ => ErrorClass::Unknown,
+        },
+        permanence: match label.permanence {
+            "transient" => Permanence::Transient,
+            "permanent" => Permanence::Permanent,
+            _ => Permanence::Unknown,
+        },
+        retry_action: match label.retry_action {
+            "no_retry" => Some(RetryAction::NoRetry),
+            "increase_memory" => Some(RetryAction::IncreaseMemory),
+            "increase_cputime" => Some(RetryAction::IncreaseCputime),
+            _ => None,
+        },
+        verdict,
+        note: String::new(),
+        operator: operator.to_string(),
+        decided_at: now,
     }
 }
 

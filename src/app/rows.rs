@@ -5,6 +5,7 @@ use crate::catalogue;
 use crate::domain::{Alert, AlertOrigin, AlertState, Series, Severity, Task, TaskStatus};
 use crate::metrics::anomaly::{self, Anomaly};
 use crate::triage::ErrorGroup;
+use crate::triage::journal::Verdict;
 use crate::triage::suggest::Suggestion;
 
 use super::filter::Filterable;
@@ -567,11 +568,55 @@ impl TableRow for ErrorGroup {
     }
 }
 
+/// An operator's verdict on a group, and whether the journal has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub verdict: Verdict,
+    pub state: ReviewState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewState {
+    /// Sent to the journal, not yet acknowledged.
+    Saving,
+    Saved,
+    /// The journal refused it (a full disk, say): on screen only.
+    Unsaved(String),
+}
+
+/// The review column's text and tone: never colour alone.
+fn review_text(review: Option<&Review>) -> (&'static str, Tone) {
+    match review {
+        None => ("—", Tone::Muted),
+        Some(Review {
+            state: ReviewState::Saving,
+            ..
+        }) => ("saving…", Tone::Info),
+        Some(Review {
+            state: ReviewState::Unsaved(_),
+            ..
+        }) => ("UNSAVED", Tone::Crit),
+        Some(Review {
+            verdict: Verdict::Confirmed,
+            ..
+        }) => ("✓ conf", Tone::Ok),
+        Some(Review {
+            verdict: Verdict::Rejected,
+            ..
+        }) => ("✗ rej", Tone::Warn),
+        Some(Review {
+            verdict: Verdict::Edited,
+            ..
+        }) => ("✎ edited", Tone::Ok),
+    }
+}
+
 /// An error group with the classification the console suggests for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
     pub group: ErrorGroup,
     pub suggestion: Suggestion,
+    pub review: Option<Review>,
 }
 
 impl std::ops::Deref for GroupRow {
@@ -582,8 +627,9 @@ impl std::ops::Deref for GroupRow {
     }
 }
 
-const GROUP_ROW_COLUMNS: [Column; 11] = [
+const GROUP_ROW_COLUMNS: [Column; 12] = [
     numeric("jobs", "JOBS", 5, 0),
+    column("review", "REVIEW", 8, 1),
     column("error", "ERROR", 14, 0),
     column("name", "NAME", 14, 4),
     flexible("pattern", "PATTERN", 16),
@@ -616,6 +662,32 @@ impl Filterable for GroupRow {
     fn field_text(&self, field: &str) -> Option<String> {
         match field {
             "suggested" | "class" => Some(suggested_text(&self.suggestion)),
+            "review" => Some(
+                match &self.review {
+                    None => "unreviewed",
+                    Some(Review {
+                        state: ReviewState::Saving,
+                        ..
+                    }) => "saving",
+                    Some(Review {
+                        state: ReviewState::Unsaved(_),
+                        ..
+                    }) => "unsaved",
+                    Some(Review {
+                        verdict: Verdict::Confirmed,
+                        ..
+                    }) => "confirmed",
+                    Some(Review {
+                        verdict: Verdict::Rejected,
+                        ..
+                    }) => "rejected",
+                    Some(Review {
+                        verdict: Verdict::Edited,
+                        ..
+                    }) => "edited",
+                }
+                .to_string(),
+            ),
             "retry" | "action" => Some(self.suggestion.label.retry_action.to_string()),
             _ => self.group.field_text(field),
         }
@@ -658,6 +730,10 @@ impl TableRow for GroupRow {
         };
         match column {
             "suggested" => (suggested_text(&self.suggestion), tone),
+            "review" => {
+                let (text, tone) = review_text(self.review.as_ref());
+                (text.to_string(), tone)
+            }
             "retry" => (self.suggestion.label.retry_action.to_string(), tone),
             other => self.group.cell(other, context),
         }
@@ -666,6 +742,7 @@ impl TableRow for GroupRow {
     fn sort_key(&self, column: &str) -> SortKey {
         match column {
             "suggested" => text_key(&suggested_text(&self.suggestion)),
+            "review" => text_key(review_text(self.review.as_ref()).0),
             "retry" => text_key(self.suggestion.label.retry_action),
             other => self.group.sort_key(other),
         }
@@ -696,6 +773,19 @@ impl TableRow for GroupRow {
                 ),
             ),
             ("because of".to_string(), self.suggestion.because.join(", ")),
+            (
+                "review".to_string(),
+                match &self.review {
+                    None => "not reviewed".to_string(),
+                    Some(Review {
+                        state: ReviewState::Unsaved(reason),
+                        ..
+                    }) => {
+                        format!("NOT SAVED: {reason}")
+                    }
+                    Some(review) => format!("{} ({:?})", review_text(Some(review)).0, review.state),
+                },
+            ),
         ];
         // After the pattern, before the counts.
         let at = fields
