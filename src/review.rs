@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -19,27 +20,50 @@ pub struct SaveRequest {
     pub entry: Entry,
 }
 
-/// Where the app sends decisions; dropping it ends the worker.
+/// How long quitting waits for decisions already handed to the worker.
+const FINISH_WAIT: Duration = Duration::from_secs(2);
+
+/// Where the app sends decisions. Dropping it ends the worker, after waiting (briefly) for the
+/// decisions already sent, so a decision made just before quitting still reaches the disk.
 pub struct JournalHandle {
-    requests: std_mpsc::Sender<SaveRequest>,
+    requests: Option<std_mpsc::Sender<SaveRequest>>,
+    finished: std_mpsc::Receiver<()>,
+}
+
+impl Drop for JournalHandle {
+    fn drop(&mut self) {
+        self.requests = None;
+        if self.finished.recv_timeout(FINISH_WAIT).is_err() {
+            tracing::warn!("the journal worker did not finish in time; a decision may be unsaved");
+        }
+    }
 }
 
 impl JournalHandle {
     /// Starts the worker on the journal at `path`; its answers arrive as [`Message`]s.
     pub fn start(path: PathBuf, answers: mpsc::Sender<Message>) -> JournalHandle {
         let (requests, incoming) = std_mpsc::channel::<SaveRequest>();
+        let (finish, finished) = std_mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("journal".to_string())
-            .spawn(move || serve(path, &incoming, &answers));
+            .spawn(move || {
+                serve(path, &incoming, &answers);
+                let _ = finish.send(());
+            });
         if let Err(error) = spawned {
             tracing::error!(%error, "cannot start the journal thread");
         }
-        JournalHandle { requests }
+        JournalHandle {
+            requests: Some(requests),
+            finished,
+        }
     }
 
     /// Hands a decision to the worker; never waits.
     pub fn save(&self, request: SaveRequest) -> Result<(), String> {
         self.requests
+            .as_ref()
+            .ok_or_else(|| "the journal is closing".to_string())?
             .send(request)
             .map_err(|_| "the journal worker has stopped".to_string())
     }
@@ -104,4 +128,58 @@ pub fn opened(replay: &Replay) -> Message {
         })
         .collect();
     Message::JournalOpened(Ok(crate::app::JournalSummary { verdicts, damaged }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::triage::journal::{Decision, ErrorClass, Permanence, Verdict};
+
+    fn decision(group_id: &str) -> Decision {
+        Decision {
+            group_id: group_id.to_string(),
+            error_source: "pilotErrorCode".to_string(),
+            error_code: 1099,
+            diag_regex: "Failed to stage-in".to_string(),
+            description: "STAGEINFAILED".to_string(),
+            error_class: ErrorClass::System,
+            permanence: Permanence::Transient,
+            retry_action: None,
+            verdict: Verdict::Confirmed,
+            note: String::new(),
+            operator: "op@gw".to_string(),
+            decided_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn decisions_sent_just_before_quitting_reach_the_disk() {
+        let dir = std::env::temp_dir().join(format!("pandaops-review-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("decisions.jsonl");
+        let (answers, mut answered) = mpsc::channel(64);
+
+        let handle = JournalHandle::start(path.clone(), answers);
+        for n in 0..20 {
+            let request = SaveRequest {
+                group_id: format!("g{n}"),
+                entry: Entry::Decision(decision(&format!("g{n}"))),
+            };
+            assert!(handle.save(request).is_ok());
+        }
+        // Quitting right away: dropping the handle waits for the queue.
+        drop(handle);
+
+        let (_journal, replay) = Journal::open(&path).unwrap();
+        assert_eq!(replay.decisions.len(), 20);
+        assert!(matches!(
+            answered.try_recv(),
+            Ok(Message::JournalOpened(Ok(_)))
+        ));
+        let saved = std::iter::from_fn(|| answered.try_recv().ok())
+            .filter(|m| matches!(m, Message::DecisionSaved { result: Ok(_), .. }))
+            .count();
+        assert_eq!(saved, 20);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
