@@ -418,17 +418,12 @@ fn list_some(items: impl Iterator<Item = String>, total: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // Triage
 
-const GROUP_COLUMNS: [Column; 9] = [
-    numeric("jobs", "JOBS", 5, 0),
-    column("error", "ERROR", 14, 0),
-    column("name", "NAME", 14, 3),
-    flexible("pattern", "PATTERN", 16),
-    numeric("tasks", "TASKS", 5, 2),
-    numeric("sites", "SITES", 5, 4),
-    numeric("users", "USERS", 5, 5),
-    column("topsite", "TOP SITE", 12, 6),
-    numeric("last", "LAST", 5, 1),
-];
+/// What a Triage row shows of its group, apart from the suggestion and the review.
+trait ErrorGroupView {
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone);
+    fn sort_key(&self, column: &str) -> SortKey;
+    fn details(&self, context: &CellContext) -> Vec<(String, String)>;
+}
 
 fn code_name(group: &ErrorGroup) -> String {
     catalogue::lookup(group.source, group.code)
@@ -465,17 +460,8 @@ impl Filterable for ErrorGroup {
     }
 }
 
-impl TableRow for ErrorGroup {
-    type Id = String;
-
-    fn id(&self) -> String {
-        self.id.clone()
-    }
-
-    fn columns() -> &'static [Column] {
-        &GROUP_COLUMNS
-    }
-
+/// The cells, sort keys and details of an error group; [`GroupRow`] adds the review columns.
+impl ErrorGroupView for ErrorGroup {
     fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
         match column {
             "jobs" => (self.jobs.to_string(), Tone::Plain),
