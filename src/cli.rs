@@ -17,6 +17,8 @@ use crate::run::{self, LoopOptions};
 use crate::snapshot::{self, SnapshotOptions, View};
 use crate::sources::Sources;
 use crate::term;
+use crate::triage::export::{self, ExportFormat, ExportOptions, ExportTable};
+use crate::triage::rules::{ImportFormat, known_rules_path};
 use crate::ui::theme::{self, ColorSupport, Theme};
 
 #[derive(Debug, Parser)]
@@ -79,6 +81,38 @@ pub enum TriageCommand {
         /// File to read, or - for standard input.
         #[arg(value_name = "FILE")]
         file: String,
+    },
+    /// Write the confirmed and edited decisions as ERROR_CLASSIFICATION rows and RETRYERRORS
+    /// proposals (inactive unless --activate-retries), leaving out rows the known rules hold.
+    Export {
+        /// json (both tables), csv (one table, see --table) or sql (Oracle INSERT statements).
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        /// For csv: classification (the default) or retryerrors.
+        #[arg(long, value_enum)]
+        table: Option<ExportTable>,
+        /// Write here, atomically, instead of to standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The decisions journal to read; by default the console's, in the data folder.
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
+        /// For sql: the schema of PanDA's tables [default: ATLAS_PANDA].
+        #[arg(long)]
+        schema: Option<String>,
+        /// Make the RETRYERRORS rows active (ACTIVE = 'Y') instead of log-only.
+        #[arg(long)]
+        activate_retries: bool,
+    },
+    /// Read existing ERROR_CLASSIFICATION or RETRYERRORS rows (CSV with a header, or JSON) into the
+    /// known rules; bad rows are skipped and reported.
+    Import {
+        /// A database dump or a file of `triage export`.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// csv or json; guessed from the extension or the first character when not given.
+        #[arg(long, value_enum)]
+        format: Option<ImportFormat>,
     },
 }
 
@@ -172,6 +206,37 @@ pub fn main(cli: Cli) -> Result<i32> {
             println!("{text}");
             Ok(0)
         }
+        Some(Command::Triage {
+            action:
+                TriageCommand::Export {
+                    format,
+                    table,
+                    output,
+                    journal,
+                    schema,
+                    activate_retries,
+                },
+        }) => {
+            let options = ExportOptions {
+                format: *format,
+                table: *table,
+                output: output.clone(),
+                journal: journal
+                    .clone()
+                    .unwrap_or_else(|| export::default_journal_path(&paths.data_dir)),
+                known_rules: known_rules_path(&paths.data_dir),
+                schema: schema.clone(),
+                activate_retries: *activate_retries,
+            };
+            Ok(export::export_command(&options)?)
+        }
+        Some(Command::Triage {
+            action: TriageCommand::Import { file, format },
+        }) => Ok(crate::triage::rules::import_command(
+            file,
+            *format,
+            &paths.data_dir,
+        )?),
         Some(Command::Triage { .. }) => Ok(0),
         None => console(&cli, &paths),
     }

@@ -544,6 +544,25 @@ impl Drop for Journal {
     }
 }
 
+/// Reads the journal at `path` without locking it and without writing anything, so that a
+/// console may hold it meanwhile: the same [`Replay`] [`Journal::open`] gives, damaged lines
+/// reported in [`Replay::damaged`]. A missing file is an empty journal.
+///
+/// A console appending at the same moment may leave its last line half written; that line is
+/// then reported as damaged, as after a crash, and the next read sees it whole.
+pub fn read(path: impl AsRef<Path>) -> Result<Replay, JournalError> {
+    let path = path.as_ref();
+    match fs::read(path) {
+        Ok(bytes) => replay(path, &bytes),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(Replay::empty()),
+        Err(source) => Err(JournalError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source,
+        }),
+    }
+}
+
 /// Takes the lock, waiting up to [`LOCK_GRACE`] for a holder that lets go at once.
 fn lock_exclusive(file: &File) -> Result<(), Errno> {
     let deadline = Instant::now() + LOCK_GRACE;
@@ -614,7 +633,8 @@ fn host_name() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Reads every line of the journal; only a line from a newer format stops it.
+/// Reads every line of the journal, for [`Journal::open`] and [`read`] alike; only a line from a
+/// newer format stops it.
 fn replay(path: &Path, bytes: &[u8]) -> Result<Replay, JournalError> {
     let mut replay = Replay::empty();
     let unterminated = bytes.last().is_some_and(|last| *last != b'\n');
@@ -815,6 +835,47 @@ mod tests {
             "decisions journal j.jsonl line 1 has format version 2; this pandaops reads version 1 \
              and will not write to a newer journal"
         );
+    }
+
+    #[test]
+    fn reading_needs_no_lock_and_leaves_no_trace() {
+        let directory =
+            std::env::temp_dir().join(format!("pandaops-journal-read-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&directory);
+        fs::create_dir_all(&directory).unwrap();
+        let path = directory.join("decisions.jsonl");
+
+        let missing = read(&path).unwrap();
+        assert_eq!(missing, Replay::empty());
+        assert!(!path.exists() && !holder_path(&path).exists());
+
+        let (mut journal, _) = Journal::open(&path).unwrap();
+        journal
+            .append(Entry::Decision(decision("a", Verdict::Confirmed)))
+            .unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(b"{\"v\":1,\"seq\":2,\"ki"))
+            .unwrap();
+        let before = fs::read(&path).unwrap();
+
+        let replay = read(&path).unwrap();
+        assert_eq!(replay.decisions["a"].seq, 1);
+        assert_eq!(replay.damaged.len(), 1);
+        assert!(replay.damaged[0].reason.contains("no newline"));
+        assert_eq!(fs::read(&path).unwrap(), before);
+        assert_eq!(
+            Journal::open(&path).unwrap_err().to_string(),
+            JournalError::Locked {
+                path: path.clone(),
+                holder: read_holder(&holder_path(&path)),
+            }
+            .to_string()
+        );
+
+        drop(journal);
+        fs::remove_dir_all(&directory).unwrap();
     }
 
     #[test]

@@ -6,9 +6,11 @@
 
 pub mod cli;
 pub mod diag_regex;
+pub mod export;
 pub mod group;
 pub mod journal;
 pub mod normalize;
+pub mod rules;
 pub mod suggest;
 
 pub use group::{ErrorGroup, group_errors};
