@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::PaneId;
+use crate::keymap::Context;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,6 +37,21 @@ pub enum Action {
     Refresh,
     Confirm,
     Reject,
+    Edit,
+    BulkApply,
+    Undo,
+    DiscardDraft,
+    QueueNext,
+    // Actions of the edit form.
+    Save,
+    NextField,
+    PrevField,
+    ChoiceNext,
+    ChoicePrev,
+    // Actions of confirmation dialogs.
+    Yes,
+    No,
+    Toggle,
     // Actions of text input (filter, command line).
     Submit,
     Cancel,
@@ -46,7 +62,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 46] = [
         Action::Quit,
         Action::FocusNext,
         Action::FocusPrev,
@@ -75,6 +91,19 @@ impl Action {
         Action::Refresh,
         Action::Confirm,
         Action::Reject,
+        Action::Edit,
+        Action::BulkApply,
+        Action::Undo,
+        Action::DiscardDraft,
+        Action::QueueNext,
+        Action::Save,
+        Action::NextField,
+        Action::PrevField,
+        Action::ChoiceNext,
+        Action::ChoicePrev,
+        Action::Yes,
+        Action::No,
+        Action::Toggle,
         Action::Submit,
         Action::Cancel,
         Action::Complete,
@@ -113,6 +142,19 @@ impl Action {
             Action::Refresh => "refresh",
             Action::Confirm => "confirm",
             Action::Reject => "reject",
+            Action::Edit => "edit",
+            Action::BulkApply => "bulk_apply",
+            Action::Undo => "undo",
+            Action::DiscardDraft => "discard_draft",
+            Action::QueueNext => "queue_next",
+            Action::Save => "save",
+            Action::NextField => "next_field",
+            Action::PrevField => "prev_field",
+            Action::ChoiceNext => "choice_next",
+            Action::ChoicePrev => "choice_prev",
+            Action::Yes => "yes",
+            Action::No => "no",
+            Action::Toggle => "toggle",
             Action::Submit => "submit",
             Action::Cancel => "cancel",
             Action::Complete => "complete",
@@ -158,11 +200,70 @@ impl Action {
                 "Triage: confirm the suggested classification (saved to the journal)"
             }
             Action::Reject => "Triage: reject the suggested classification (saved to the journal)",
+            Action::Edit => "Triage: edit the classification, action, description and regex",
+            Action::BulkApply => {
+                "Triage: apply the selected group's decision to similar groups (asks first)"
+            }
+            Action::Undo => "Triage: undo the last decision (asks first)",
+            Action::DiscardDraft => "Triage: discard the selected group's draft (asks first)",
+            Action::QueueNext => {
+                "Triage: next queue: all, unreviewed, suggested, drafts, confirmed, rejected"
+            }
+            Action::Save => "edit form: save the decision to the journal",
+            Action::NextField => "edit form: next field",
+            Action::PrevField => "edit form: previous field",
+            Action::ChoiceNext => "edit form: next choice (on a choice field)",
+            Action::ChoicePrev => "edit form: previous choice (on a choice field)",
+            Action::Yes => "dialog: go ahead",
+            Action::No => "dialog: cancel",
+            Action::Toggle => "dialog: include or leave out the selected line",
             Action::Submit => "accept the input",
             Action::Cancel => "cancel the input",
             Action::Complete => "complete the command",
             Action::HistoryPrev => "previous input from history",
             Action::HistoryNext => "next input from history",
+        }
+    }
+
+    /// Whether the action can run in a context: text input, the edit form and dialogs each run
+    /// their own actions (dialogs also scroll and quit); their actions mean nothing elsewhere.
+    pub fn works_in(self, context: Context) -> bool {
+        let input = matches!(
+            self,
+            Action::Submit
+                | Action::Cancel
+                | Action::Complete
+                | Action::HistoryPrev
+                | Action::HistoryNext
+        );
+        let edit = matches!(
+            self,
+            Action::Save
+                | Action::NextField
+                | Action::PrevField
+                | Action::ChoiceNext
+                | Action::ChoicePrev
+        );
+        let dialog = matches!(self, Action::Yes | Action::No | Action::Toggle);
+        match context {
+            Context::Input => input,
+            Context::Edit => edit || self == Action::Back,
+            Context::Dialog => {
+                dialog
+                    || matches!(
+                        self,
+                        Action::Up
+                            | Action::Down
+                            | Action::Top
+                            | Action::Bottom
+                            | Action::PageUp
+                            | Action::PageDown
+                            | Action::Quit
+                    )
+            }
+            Context::Global | Context::Table | Context::Detail | Context::Help => {
+                !input && !edit && !dialog
+            }
         }
     }
 

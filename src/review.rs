@@ -6,13 +6,15 @@
 //! answer says so.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::app::Message;
+use crate::app::{Message, SaveKind, Standing};
 use crate::triage::journal::{Entry, Journal, Replay};
+use crate::triage::rules::{RuleSet, known_rules_path};
 
 /// A decision for the worker to append, with the group it belongs to.
 pub struct SaveRequest {
@@ -74,6 +76,18 @@ fn serve(
     incoming: &std_mpsc::Receiver<SaveRequest>,
     answers: &mpsc::Sender<Message>,
 ) {
+    // The rules already in PanDA's tables (`pandaops triage import`) sit beside the journal.
+    if let Some(folder) = path.parent() {
+        let rules_path = known_rules_path(folder);
+        let known = match RuleSet::load(&rules_path) {
+            Ok(rules) => Ok(Arc::new(rules)),
+            Err(error) => {
+                tracing::error!(%error, "known rules not loaded");
+                Err(error.to_string())
+            }
+        };
+        let _ = answers.blocking_send(Message::KnownRules(known));
+    }
     let mut journal = match Journal::open(&path) {
         Ok((journal, replay)) => {
             let _ = answers.blocking_send(opened(&replay));
@@ -85,6 +99,7 @@ fn serve(
             // Keep answering, so every decision is marked unsaved with the reason.
             for request in incoming {
                 let _ = answers.blocking_send(Message::DecisionSaved {
+                    kind: SaveKind::of(&request.entry),
                     group_id: request.group_id,
                     result: Err(error.to_string()),
                 });
@@ -94,29 +109,41 @@ fn serve(
     };
 
     for request in incoming {
-        let result = journal
-            .append(request.entry)
-            .map_err(|error| error.to_string());
-        if let Err(reason) = &result {
-            tracing::error!(group = %request.group_id, %reason, "decision not saved");
-        }
-        let answer = Message::DecisionSaved {
-            group_id: request.group_id,
-            result,
-        };
+        let answer = append(&mut journal, request.group_id, request.entry);
         if answers.blocking_send(answer).is_err() {
             return;
         }
     }
 }
 
-/// What the app needs of a journal just opened: each group's standing verdict, and any damage.
+/// Appends one entry and says how it went, with what the journal then holds for the group, so
+/// the screen shows the journal's state (after an undo, the decision that stands again) rather
+/// than a guess.
+pub fn append(journal: &mut Journal, group_id: String, entry: Entry) -> Message {
+    let kind = SaveKind::of(&entry);
+    let result = journal
+        .append(entry)
+        .map(|seq| {
+            Box::new(Standing {
+                seq,
+                decision: journal.state().decisions.get(&group_id).cloned(),
+                draft: journal.state().drafts.get(&group_id).cloned(),
+            })
+        })
+        .map_err(|error| error.to_string());
+    if let Err(reason) = &result {
+        tracing::error!(group = %group_id, ?kind, %reason, "journal entry not saved");
+    }
+    Message::DecisionSaved {
+        group_id,
+        kind,
+        result,
+    }
+}
+
+/// What the app needs of a journal just opened: each group's standing decision and draft, and
+/// any damage.
 pub fn opened(replay: &Replay) -> Message {
-    let verdicts = replay
-        .decisions
-        .iter()
-        .map(|(group, saved)| (group.clone(), saved.decision.verdict))
-        .collect();
     let damaged = replay
         .damaged
         .iter()
@@ -127,7 +154,11 @@ pub fn opened(replay: &Replay) -> Message {
             )
         })
         .collect();
-    Message::JournalOpened(Ok(crate::app::JournalSummary { verdicts, damaged }))
+    Message::JournalOpened(Ok(crate::app::JournalSummary {
+        decisions: replay.decisions.clone(),
+        drafts: replay.drafts.clone(),
+        damaged,
+    }))
 }
 
 #[cfg(test)]
@@ -149,6 +180,7 @@ mod tests {
             note: String::new(),
             operator: "op@gw".to_string(),
             decided_at: jiff::Timestamp::UNIX_EPOCH,
+            batch: None,
         }
     }
 

@@ -144,6 +144,7 @@ pub async fn run(
                 Effect::Quit => return Ok(Exit::Quit),
                 Effect::Refresh(pane) => sources.refresh(pane),
                 Effect::SaveDecision { group_id, entry } => {
+                    let kind = app::SaveKind::of(&entry);
                     let sent = match &journal {
                         Some(journal) => journal.save(SaveRequest {
                             group_id: group_id.clone(),
@@ -154,6 +155,7 @@ pub async fn run(
                     if let Err(reason) = sent {
                         app.update(Message::DecisionSaved {
                             group_id,
+                            kind,
                             result: Err(reason),
                         });
                     }

@@ -49,6 +49,7 @@ fn decision(group_id: &str, verdict: Verdict, decided_at: &str) -> Decision {
         note: "storage was down 10:00-11:00\n\"quoted\" and unicode: µs".to_string(),
         operator: "alice".to_string(),
         decided_at: at(decided_at),
+        batch: None,
     }
 }
 

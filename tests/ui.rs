@@ -798,8 +798,7 @@ fn run_effects(
 ) {
     for effect in effects {
         if let Effect::SaveDecision { group_id, entry } = effect {
-            let result = journal.append(entry).map_err(|e| e.to_string());
-            app.update(Message::DecisionSaved { group_id, result });
+            app.update(pandaops::review::append(journal, group_id, entry));
         }
     }
 }
@@ -888,4 +887,533 @@ fn without_a_journal_decisions_are_refused_with_the_reason() {
         key(&mut app, KeyCode::Char('c')).is_empty(),
         "confirm means nothing in Tasks"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The review workflow: edit, drafts, bulk apply, undo, queues.
+
+/// Failed jobs whose groups exercise the review: three patterns of pilot 1099 (siblings), a
+/// pilot 1098 whose text is much like one of them, and a taskbuffer kill.
+fn review_jobs() -> Vec<FailedJob> {
+    let mut jobs = Vec::new();
+    let mut pandaid = 7_000_000_000u64;
+    let mut add = |count: usize, source: ErrorSource, code: i64, diag: &dyn Fn(usize) -> String| {
+        for n in 0..count {
+            pandaid += 1;
+            jobs.push(FailedJob {
+                pandaid,
+                jeditaskid: 41_000_000 + (n as u64 % 3),
+                status: "failed".into(),
+                computingsite: ["CERN-PROD", "BNL_PROD"][n % 2].into(),
+                produsername: "jdoe".into(),
+                modification_time: at(-(n as i64) * 30),
+                errors: vec![JobError {
+                    source,
+                    code,
+                    diag: diag(n),
+                }],
+            });
+        }
+    };
+    add(6, ErrorSource::Pilot, 1099, &|n| {
+        format!(
+            "Failed to stage-in file:/eos/atlas/f{n}.root timed out after {} s",
+            30 + n
+        )
+    });
+    add(4, ErrorSource::Pilot, 1099, &|n| {
+        format!(
+            "Failed to stage-in file:checksum mismatch on attempt {}",
+            n + 1
+        )
+    });
+    add(3, ErrorSource::Pilot, 1099, &|n| {
+        format!(
+            "Failed to stage-in file:rucio download of data24.f{n}.root failed after {n} attempts"
+        )
+    });
+    add(2, ErrorSource::Pilot, 1098, &|n| {
+        format!(
+            "Failed to stage-in file:/eos/atlas/g{n}.root timed out after {} s",
+            40 + n
+        )
+    });
+    add(1, ErrorSource::TaskBuffer, 100, &|_| {
+        "killed by operator".to_string()
+    });
+    jobs
+}
+
+fn review_app() -> (App, pandaops::triage::journal::Journal, std::path::PathBuf) {
+    use pandaops::triage::journal::Journal;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "pandaops-ui-flow-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let path = dir.join("decisions.jsonl");
+    let (journal, replay) = Journal::open(&path).unwrap();
+    let mut app = app();
+    app.operator = "op@gw1".into();
+    app.update(Message::Resize(140, 40));
+    feed(&mut app, PaneId::Triage, Feed::FailedJobs(review_jobs()));
+    app.update(pandaops::review::opened(&replay));
+    key(&mut app, KeyCode::Char('3'));
+    (app, journal, path)
+}
+
+fn ctrl(app: &mut App, ch: char) -> Vec<Effect> {
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char(ch),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+/// Selects the group whose pattern contains `text`.
+fn select_group(app: &mut App, text: &str) -> String {
+    key(app, KeyCode::Char('g'));
+    for _ in 0..app.triage.len() {
+        if let Some(row) = app.triage.selected()
+            && row.group.pattern.contains(text)
+        {
+            return row.group.id.clone();
+        }
+        key(app, KeyCode::Char('j'));
+    }
+    panic!("no group with {text:?}")
+}
+
+/// Clears the focused text field of the edit form (ctrl-a, ctrl-k: head, kill to end).
+fn clear_field(app: &mut App) {
+    ctrl(app, 'a');
+    ctrl(app, 'k');
+}
+
+#[test]
+fn the_edit_form_checks_the_regex_live_and_saves_an_edited_decision() {
+    use pandaops::triage::journal::{ErrorClass, Journal, Permanence, RetryAction, Verdict};
+
+    let (mut app, mut journal, path) = review_app();
+    let id = select_group(&mut app, "timed out");
+    key(&mut app, KeyCode::Char('e'));
+    let form = app.edit.as_ref().expect("e opens the form");
+    assert_eq!(form.origin, "suggestion");
+    assert_eq!(form.members.len(), 6);
+    // Two sibling groups of pilot:1099 with 4 and 3 distinct diagnostics.
+    assert_eq!((form.sibling_groups, form.siblings.len()), (2, 7));
+    let generated = form.check.clone().expect("the generated regex compiles");
+    assert_eq!(
+        (
+            generated.matched_members,
+            generated.total_members,
+            generated.matched_siblings
+        ),
+        (6, 6, 0)
+    );
+    insta::assert_snapshot!(render_app(&app, 140, 40));
+
+    // Class user, permanence permanent, retry limit_retry with 2 attempts.
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::Tab);
+    clear_field(&mut app);
+    typed(&mut app, "2");
+    key(&mut app, KeyCode::Tab);
+    clear_field(&mut app);
+    typed(&mut app, "stage-in timeouts at EOS");
+    key(&mut app, KeyCode::Tab);
+
+    // A regex that matches everything of pilot:1099 says so; one that does not compile says why.
+    clear_field(&mut app);
+    typed(&mut app, "Failed to stage-in");
+    let check = app.edit.as_ref().unwrap().check.clone().unwrap();
+    assert_eq!((check.matched_members, check.matched_siblings), (6, 7));
+    assert!(
+        render_app(&app, 140, 40).contains("! matches 6 of 6 diagnostics of this group · 7 of 7")
+    );
+    typed(&mut app, " (");
+    assert!(app.edit.as_ref().unwrap().check.is_err());
+    assert!(render_app(&app, 140, 40).contains("✗ the regex does not compile"));
+    assert!(
+        ctrl(&mut app, 's').is_empty(),
+        "a broken regex is not saved"
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.is_error && s.text.contains("does not compile"))
+    );
+    assert!(app.edit.is_some(), "the form stays open with the edit");
+
+    clear_field(&mut app);
+    typed(&mut app, r"Failed to stage-in file:\S+ timed out");
+    let check = app.edit.as_ref().unwrap().check.clone().unwrap();
+    assert_eq!((check.matched_members, check.matched_siblings), (6, 0));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "EOS was slow that week");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "see ticket 42");
+
+    let effects = ctrl(&mut app, 's');
+    assert!(app.edit.is_none());
+    assert_eq!(effects.len(), 1);
+    run_effects(&mut app, &mut journal, effects);
+    assert!(render_app(&app, 140, 40).contains("✎ edited"));
+    drop(journal);
+
+    let (_journal, replay) = Journal::open(&path).unwrap();
+    let saved = &replay.decisions[&id].decision;
+    assert_eq!(saved.verdict, Verdict::Edited);
+    assert_eq!(saved.error_class, ErrorClass::User);
+    assert_eq!(saved.permanence, Permanence::Permanent);
+    assert_eq!(
+        saved.retry_action,
+        Some(RetryAction::LimitRetry { max_attempt: 2 })
+    );
+    assert_eq!(saved.description, "stage-in timeouts at EOS");
+    assert_eq!(saved.diag_regex, r"Failed to stage-in file:\S+ timed out");
+    assert_eq!(saved.note, "EOS was slow that week\nsee ticket 42");
+    assert_eq!(saved.operator, "op@gw1");
+    assert_eq!(
+        (saved.error_source.as_str(), saved.error_code),
+        ("pilotErrorCode", 1099)
+    );
+
+    // Reopened after a restart, the form starts from the saved decision.
+    let mut restarted = review_app().0;
+    restarted.update(pandaops::review::opened(&replay));
+    select_group(&mut restarted, "timed out");
+    key(&mut restarted, KeyCode::Char('e'));
+    let form = restarted.edit.as_ref().unwrap();
+    assert!(
+        form.origin.starts_with("edited decision of"),
+        "{}",
+        form.origin
+    );
+    assert_eq!(form.regex_text(), r"Failed to stage-in file:\S+ timed out");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn an_edit_left_open_is_kept_as_a_draft_until_discarded() {
+    use pandaops::triage::journal::{ErrorClass, Journal};
+
+    let (mut app, mut journal, path) = review_app();
+    let id = select_group(&mut app, "checksum");
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Right); // class: user
+    // The clock writes the draft of an open form, so a crash keeps the edit.
+    let effects = app.update(Message::Tick(at(3)));
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    run_effects(&mut app, &mut journal, effects);
+    assert!(
+        app.update(Message::Tick(at(6))).is_empty(),
+        "nothing new to write"
+    );
+
+    // Esc closes the form; the change since the last write goes to the draft.
+    key(&mut app, KeyCode::Right); // class: unknown
+    let effects = key(&mut app, KeyCode::Esc);
+    assert!(app.edit.is_none());
+    run_effects(&mut app, &mut journal, effects);
+    assert!(render_app(&app, 140, 40).contains("✎ draft"));
+    drop(journal);
+
+    // After a restart the draft is there and the form reopens from it.
+    let (mut journal, replay) = Journal::open(&path).unwrap();
+    assert_eq!(replay.drafts[&id].error_class, ErrorClass::Unknown);
+    let mut app = review_app().0;
+    app.update(pandaops::review::opened(&replay));
+    select_group(&mut app, "checksum");
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Char('v'));
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.queue, pandaops::app::Queue::Drafts);
+    assert_eq!(app.triage.len(), 1);
+    key(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.edit.as_ref().unwrap().class, ErrorClass::Unknown);
+    assert!(app.edit.as_ref().unwrap().origin.starts_with("draft of"));
+    key(&mut app, KeyCode::Esc);
+
+    // D asks before discarding; n keeps it, y discards it.
+    key(&mut app, KeyCode::Char('D'));
+    assert!(app.dialog.is_some());
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.dialog.is_none() && app.drafts.contains_key(&id));
+    key(&mut app, KeyCode::Char('D'));
+    let effects = key(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &mut journal, effects);
+    assert!(app.drafts.is_empty());
+    drop(journal);
+    let (_journal, replay) = Journal::open(&path).unwrap();
+    assert!(replay.drafts.is_empty());
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn a_refresh_does_not_touch_an_edit_in_progress() {
+    let (mut app, _journal, path) = review_app();
+    let id = select_group(&mut app, "rucio download");
+    key(&mut app, KeyCode::Char('e'));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(
+        app.edit.as_ref().unwrap().focus,
+        pandaops::app::edit::Field::Description
+    );
+    ctrl(&mut app, 'e');
+    typed(&mut app, " typed before the refresh");
+    // New failed jobs arrive and are grouped again, some groups gone, others new.
+    let mut jobs = review_jobs();
+    jobs.retain(|job| job.errors[0].code != 100);
+    feed(&mut app, PaneId::Triage, Feed::FailedJobs(jobs));
+    let form = app.edit.as_ref().unwrap();
+    assert_eq!(form.group_id, id);
+    assert!(
+        form.description.lines()[0].ends_with("typed before the refresh"),
+        "{:?}",
+        form.description.lines()
+    );
+    assert_eq!(app.triage.selected().map(|r| r.group.id.clone()), Some(id));
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn bulk_apply_shows_the_groups_first_and_one_undo_takes_the_whole_bulk_back() {
+    use pandaops::triage::journal::{Journal, Verdict};
+
+    let (mut app, mut journal, path) = review_app();
+    let source = select_group(&mut app, "timed out");
+    // Bulk apply needs a decision to apply.
+    assert!(key(&mut app, KeyCode::Char('b')).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("decide it first"))
+    );
+    let effects = key(&mut app, KeyCode::Char('c'));
+    run_effects(&mut app, &mut journal, effects);
+
+    key(&mut app, KeyCode::Char('b'));
+    let Some(pandaops::app::Dialog::Bulk { candidates, .. }) = app.dialog.clone() else {
+        panic!("b opens the bulk dialog")
+    };
+    // Both siblings of pilot:1099 (same code), then pilot:1098 for its near-identical text.
+    let offered: Vec<(String, String)> = candidates
+        .iter()
+        .map(|c| (c.key.clone(), c.why.clone()))
+        .collect();
+    assert_eq!(offered.len(), 3, "{offered:?}");
+    assert_eq!(
+        offered[0],
+        ("pilot:1099".to_string(), "same code".to_string())
+    );
+    assert_eq!(
+        offered[1],
+        ("pilot:1099".to_string(), "same code".to_string())
+    );
+    assert_eq!(offered[2].0, "pilot:1098");
+    assert!(offered[2].1.starts_with("similar text"), "{offered:?}");
+    insta::assert_snapshot!(render_app(&app, 140, 40));
+
+    // Leave out the second; the keys behind the dialog do nothing meanwhile.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.focus, PaneId::Triage);
+    let effects = key(&mut app, KeyCode::Char('y'));
+    assert_eq!(effects.len(), 2);
+    run_effects(&mut app, &mut journal, effects);
+    let decided: Vec<_> = app
+        .reviews
+        .values()
+        .filter(|r| r.decision.batch.is_some())
+        .collect();
+    assert_eq!(decided.len(), 2);
+    assert!(
+        decided
+            .iter()
+            .all(|r| r.decision.verdict == Verdict::Confirmed && r.decision.note.contains(&source))
+    );
+    // Each got its own regex, which matches its own group only.
+    assert_ne!(
+        decided[0].decision.diag_regex,
+        decided[1].decision.diag_regex
+    );
+
+    // One undo takes back the bulk (both), not the decision it copied.
+    key(&mut app, KeyCode::Char('u'));
+    let Some(pandaops::app::Dialog::Undo { targets, .. }) = app.dialog.clone() else {
+        panic!("u asks first")
+    };
+    assert_eq!(targets.len(), 2);
+    let effects = key(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &mut journal, effects);
+    assert_eq!(app.reviews.len(), 1);
+    assert!(app.reviews.contains_key(&source));
+
+    // The next undo takes back the first decision; then there is nothing left to undo.
+    key(&mut app, KeyCode::Char('u'));
+    let effects = key(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &mut journal, effects);
+    assert!(app.reviews.is_empty());
+    assert!(key(&mut app, KeyCode::Char('u')).is_empty());
+    assert!(app.dialog.is_none());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("nothing to undo"))
+    );
+    drop(journal);
+    let (_journal, replay) = Journal::open(&path).unwrap();
+    assert!(replay.decisions.is_empty());
+    assert_eq!(
+        replay.history.len(),
+        6,
+        "3 decisions and 3 undos stay in the journal"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn the_queues_split_the_groups_by_review_state() {
+    use pandaops::app::Queue;
+
+    let (mut app, mut journal, path) = review_app();
+    let total = app.triage.total();
+    assert_eq!(total, 5);
+    select_group(&mut app, "timed out");
+    let effects = key(&mut app, KeyCode::Char('c'));
+    run_effects(&mut app, &mut journal, effects);
+    select_group(&mut app, "killed by");
+    let effects = key(&mut app, KeyCode::Char('x'));
+    run_effects(&mut app, &mut journal, effects);
+
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Char('v'));
+        seen.push((app.queue, app.triage.len()));
+    }
+    let suggested = app
+        .triage
+        .rows()
+        .iter()
+        .filter(|r| r.review.is_none() && r.suggestion.is_confident())
+        .count();
+    assert_eq!(
+        seen,
+        vec![
+            (Queue::Unreviewed, 3),
+            (Queue::Suggested, suggested),
+            (Queue::Drafts, 0),
+            (Queue::Confirmed, 1),
+            (Queue::Rejected, 1),
+            (Queue::All, 5),
+        ]
+    );
+    // :queue names one directly, and the title says which.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "queue rejected");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.queue, app.triage.len()), (Queue::Rejected, 1));
+    assert!(render_app(&app, 140, 40).contains("queue rejected"));
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "queue nonsense");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.is_error && s.text.contains("queues: all"))
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn groups_a_database_rule_covers_are_not_suggested_again() {
+    use pandaops::app::Queue;
+    use pandaops::triage::rules::{KnownRule, RuleSet};
+
+    let (mut app, mut journal, path) = review_app();
+    let rule = |code: i64, regex: &str, class: &str| KnownRule {
+        id: Some(1_000_042),
+        error_source: "pilotErrorCode".into(),
+        error_code: code,
+        diag_regex: regex.into(),
+        description: "checksum".into(),
+        error_class: class.into(),
+        active: true,
+        retry_action: None,
+        parameters: String::new(),
+    };
+    let rules = RuleSet::from_rules([
+        rule(1099, "Failed to stage-in file:checksum mismatch", "system"),
+        // Matches one of the three rucio diagnostics (attempt counts 0, 1, 2).
+        rule(
+            1099,
+            r"Failed to stage-in file:rucio download of \S+ failed after 1 ",
+            "user",
+        ),
+        // Another code: covers nothing here.
+        rule(1098, "Failed to stage-in file:checksum", "user"),
+    ]);
+    app.update(Message::KnownRules(Ok(std::sync::Arc::new(rules))));
+
+    let checksum = select_group(&mut app, "checksum");
+    let row = app.triage.selected().unwrap().clone();
+    let known = row
+        .known
+        .clone()
+        .expect("the checksum rule covers the group");
+    assert_eq!(
+        (known.matched, known.of, known.rule.id),
+        (4, 4, Some(1_000_042))
+    );
+    let text = render_app(&app, 140, 40);
+    let line = text
+        .lines()
+        .find(|l| l.contains("in db"))
+        .unwrap_or_default();
+    assert!(line.contains("db system"), "{text}");
+    // Confirming it again is refused with the rule named.
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.is_error && s.text.contains("rule 1000042"))
+    );
+
+    select_group(&mut app, "rucio download");
+    let partial = app.triage.selected().unwrap().known.clone().unwrap();
+    assert_eq!((partial.matched, partial.of), (1, 3));
+    assert!(render_app(&app, 140, 40).contains("db 1/3"));
+
+    // The queues: known groups are not waiting for review; bulk apply passes them by.
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char(':'),
+        KeyModifiers::NONE,
+    )));
+    typed(&mut app, "queue known");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!((app.queue, app.triage.len()), (Queue::Known, 1));
+    app.set_queue(Queue::Unreviewed);
+    assert_eq!(app.triage.len(), 4);
+    app.set_queue(Queue::All);
+    select_group(&mut app, "timed out");
+    let effects = key(&mut app, KeyCode::Char('c'));
+    run_effects(&mut app, &mut journal, effects);
+    key(&mut app, KeyCode::Char('b'));
+    let Some(pandaops::app::Dialog::Bulk { candidates, .. }) = app.dialog.clone() else {
+        panic!("b opens the bulk dialog")
+    };
+    assert!(candidates.iter().all(|c| c.decision.group_id != checksum));
+    assert_eq!(candidates.len(), 2);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

@@ -14,6 +14,10 @@ pub enum Command {
         descending: Option<bool>,
     },
     Theme(String),
+    /// `:queue unreviewed`: the part of the Triage review queue to show.
+    Queue(String),
+    /// `:undo`: take back the last decision (asks first).
+    Undo,
     Zoom,
     Help,
     Refresh,
@@ -21,9 +25,9 @@ pub enum Command {
 }
 
 /// Command words, for completion and for the error message of an unknown command.
-pub const COMMANDS: [&str; 11] = [
-    "alerts", "tasks", "triage", "metrics", "filter", "sort", "theme", "zoom", "help", "refresh",
-    "quit",
+pub const COMMANDS: [&str; 13] = [
+    "alerts", "tasks", "triage", "metrics", "filter", "sort", "theme", "queue", "undo", "zoom",
+    "help", "refresh", "quit",
 ];
 
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -65,6 +69,18 @@ pub fn parse(line: &str) -> Result<Command, String> {
                 Ok(Command::Theme(rest.to_string()))
             }
         }
+        "queue" => {
+            if rest.is_empty() {
+                Err(
+                    "queue needs a name: all, unreviewed, suggested, drafts, confirmed, rejected \
+                     or unsaved"
+                        .to_string(),
+                )
+            } else {
+                Ok(Command::Queue(rest.to_lowercase()))
+            }
+        }
+        "undo" => Ok(Command::Undo),
         "zoom" | "z" => Ok(Command::Zoom),
         "help" | "h" | "?" => Ok(Command::Help),
         "refresh" | "r" => Ok(Command::Refresh),

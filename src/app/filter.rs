@@ -58,6 +58,16 @@ impl Filter {
         }
     }
 
+    /// The filter with one more `field=value` term that its text does not show: a view such as
+    /// the Triage queue, kept apart from what the operator typed.
+    pub fn scoped(mut self, field: &str, value: &str) -> Filter {
+        self.terms.push(Term::Contains {
+            field: field.to_string(),
+            value: value.to_lowercase(),
+        });
+        self
+    }
+
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -7,10 +7,12 @@
 //! command and the tests.
 
 pub mod command;
+pub mod edit;
 pub mod filter;
 pub mod format;
 pub mod rows;
 pub mod table;
+mod triage;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,17 +28,20 @@ use crate::domain::{
     SourceEvent, SourceEventKind, SourceHealth,
 };
 use crate::keymap::{Context, Keymap};
-use crate::triage::journal::{Decision, Entry, ErrorClass, Permanence, RetryAction, Verdict};
+use crate::triage::journal::{Draft, Entry, SavedDecision, Verdict};
+use crate::triage::rules::RuleSet;
 use crate::triage::suggest::Suggester;
 use crate::triage::{ErrorGroup, group_errors};
 use crate::ui::layout;
 use crate::ui::theme::Theme;
 
 use self::command::Command;
+use self::edit::EditForm;
 use self::filter::Filter;
+pub use self::triage::{BulkCandidate, Dialog, Queue};
 use crate::metrics::anomaly::Anomaly;
 
-use self::rows::{GroupRow, Review, ReviewState, SeriesRow};
+use self::rows::{GroupRow, KnownMatch, Review, SeriesRow};
 use self::table::{CellContext, TableRow, TableView};
 
 /// Anomalies older than this are not raised as console alerts.
@@ -59,10 +64,14 @@ pub enum Message {
     },
     /// The decisions journal is open (its standing verdicts) or could not be opened (why).
     JournalOpened(Result<JournalSummary, String>),
-    /// The outcome of saving one group's decision.
+    /// The rules already in PanDA's tables, as `pandaops triage import` stored them, or why
+    /// they could not be read.
+    KnownRules(Result<Arc<RuleSet>, String>),
+    /// The outcome of appending one entry (a decision, an undo, a draft) for a group.
     DecisionSaved {
         group_id: String,
-        result: Result<u64, String>,
+        kind: SaveKind,
+        result: Result<Box<Standing>, String>,
     },
     /// Text pasted into the terminal (bracketed paste): typed into the open input, never run as
     /// keys.
@@ -131,9 +140,41 @@ impl Input {
 /// What the journal held when it was opened.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct JournalSummary {
-    pub verdicts: BTreeMap<String, Verdict>,
+    /// The standing decision of each group.
+    pub decisions: BTreeMap<String, SavedDecision>,
+    /// Edits in progress, kept until confirmed or discarded.
+    pub drafts: BTreeMap<String, Draft>,
     /// Damaged lines, reported once.
     pub damaged: Vec<String>,
+}
+
+/// The kind of journal entry an answer is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveKind {
+    Decision,
+    Undo,
+    Draft,
+    DiscardDraft,
+}
+
+impl SaveKind {
+    pub fn of(entry: &Entry) -> SaveKind {
+        match entry {
+            Entry::Decision(_) => SaveKind::Decision,
+            Entry::Undo { .. } => SaveKind::Undo,
+            Entry::Draft(_) => SaveKind::Draft,
+            Entry::DiscardDraft { .. } => SaveKind::DiscardDraft,
+        }
+    }
+}
+
+/// What the journal holds for a group right after an append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// The sequence number of the entry just appended.
+    pub seq: u64,
+    pub decision: Option<SavedDecision>,
+    pub draft: Option<Draft>,
 }
 
 /// Whether decisions can be saved.
@@ -171,8 +212,22 @@ pub struct App {
     pub triage: TableView<GroupRow>,
     /// Suggests a classification for each group; learns from the operators' decisions.
     pub suggester: Suggester,
-    /// The operators' verdicts by group id, and whether each is saved.
+    /// The operators' decisions by group id, and whether each is saved.
     pub reviews: BTreeMap<String, Review>,
+    /// Edits in progress by group id, as the journal holds them.
+    pub drafts: BTreeMap<String, Draft>,
+    /// The Triage edit form, when open.
+    pub edit: Option<EditForm>,
+    /// A question waiting for an answer (undo, bulk apply, discard a draft).
+    pub dialog: Option<Dialog>,
+    /// Which part of the review queue the Triage pane shows.
+    pub queue: Queue,
+    /// Rules already in PanDA's tables: groups they cover are not suggested again.
+    pub known_rules: Arc<RuleSet>,
+    /// Groups whose standing decision the suggester has learned, with the decision's number.
+    learned: BTreeMap<String, u64>,
+    /// When the open form last wrote its draft.
+    draft_written: Timestamp,
     pub journal: JournalStatus,
     /// Who decides, as written into the journal: `user@host`.
     pub operator: String,
@@ -227,6 +282,13 @@ impl App {
             triage: TableView::new("jobs", true),
             suggester: Suggester::seeded(),
             reviews: BTreeMap::new(),
+            drafts: BTreeMap::new(),
+            edit: None,
+            dialog: None,
+            queue: Queue::All,
+            known_rules: Arc::new(RuleSet::default()),
+            learned: BTreeMap::new(),
+            draft_written: now,
             journal: JournalStatus::Opening,
             operator: String::from("unknown"),
             metrics: TableView::new("title", false),
@@ -280,12 +342,15 @@ impl App {
                 if generation == self.triage_generation {
                     self.triage_grouping = false;
                     self.dirty = true;
+                    self.learn_standing(&groups);
                     // Suggesting is a few map look-ups per group: cheap enough for this task.
                     let rows: Vec<GroupRow> = groups
                         .into_iter()
                         .map(|group| GroupRow {
                             suggestion: self.suggester.suggest(&group),
                             review: self.reviews.get(&group.id).cloned(),
+                            draft: self.drafts.contains_key(&group.id),
+                            known: known_match(&self.known_rules, &group),
                             group,
                         })
                         .collect();
@@ -301,7 +366,7 @@ impl App {
                     self.dirty = true;
                 }
                 self.now = now;
-                Vec::new()
+                self.write_draft_if_due()
             }
             Message::Resize(width, height) => {
                 self.resize(Rect::new(0, 0, width, height));
@@ -315,6 +380,8 @@ impl App {
                     .find(|(_, area)| area.contains((column, row).into()));
                 if let Some((pane, _)) = hit
                     && self.input.is_none()
+                    && self.edit.is_none()
+                    && self.dialog.is_none()
                     && self.overlay == Overlay::None
                 {
                     self.focus_pane(*pane);
@@ -324,23 +391,7 @@ impl App {
             }
             Message::JournalOpened(Ok(summary)) => {
                 self.journal = JournalStatus::Ready;
-                for (group, verdict) in summary.verdicts {
-                    self.reviews.insert(
-                        group,
-                        Review {
-                            verdict,
-                            state: ReviewState::Saved,
-                        },
-                    );
-                }
-                if !summary.damaged.is_empty() {
-                    self.error(format!(
-                        "decisions journal: {} damaged line(s) skipped: {}",
-                        summary.damaged.len(),
-                        summary.damaged.join("; ")
-                    ));
-                }
-                self.refresh_reviews();
+                self.on_journal_opened(summary);
                 Vec::new()
             }
             Message::JournalOpened(Err(reason)) => {
@@ -349,23 +400,49 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Message::DecisionSaved { group_id, result } => {
-                if let Some(review) = self.reviews.get_mut(&group_id) {
-                    review.state = match result {
-                        Ok(_) => ReviewState::Saved,
-                        Err(reason) => {
-                            self.status = Some(StatusMessage {
-                                text: format!("decision NOT saved: {reason}"),
-                                is_error: true,
-                            });
-                            ReviewState::Unsaved(reason)
-                        }
-                    };
+            Message::KnownRules(Ok(rules)) => {
+                if !rules.problems().is_empty() {
+                    self.error(format!(
+                        "known rules: {} left out: {}",
+                        rules.problems().len(),
+                        rules.problems().join("; ")
+                    ));
                 }
-                self.refresh_reviews();
+                self.known_rules = rules;
+                let rows: Vec<GroupRow> = self
+                    .triage
+                    .rows()
+                    .iter()
+                    .map(|row| GroupRow {
+                        known: known_match(&self.known_rules, &row.group),
+                        ..row.clone()
+                    })
+                    .collect();
+                self.triage.set_rows(rows);
+                self.dirty = true;
+                Vec::new()
+            }
+            Message::KnownRules(Err(reason)) => {
+                self.error(format!("known rules not loaded: {reason}"));
+                Vec::new()
+            }
+            Message::DecisionSaved {
+                group_id,
+                kind,
+                result,
+            } => {
+                self.on_saved(group_id, kind, result);
                 Vec::new()
             }
             Message::Paste(text) => {
+                if self.dialog.is_some() {
+                    return Vec::new();
+                }
+                if let Some(form) = self.edit.as_mut() {
+                    form.paste(&text);
+                    self.dirty = true;
+                    return Vec::new();
+                }
                 if let Some(input) = self.input.as_mut() {
                     // One line: newlines and tabs become spaces, other controls are dropped.
                     let line: String = text
@@ -389,7 +466,7 @@ impl App {
                 Vec::new()
             }
             Message::Scroll { down } => {
-                if self.input.is_some() {
+                if self.input.is_some() || self.edit.is_some() {
                     return Vec::new();
                 }
                 self.apply(if down { Action::Down } else { Action::Up })
@@ -530,6 +607,12 @@ impl App {
             return vec![Effect::Suspend];
         }
 
+        if self.dialog.is_some() {
+            return self.on_dialog_key(key);
+        }
+        if self.edit.is_some() {
+            return self.on_edit_key(key);
+        }
         if self.input.is_some() {
             return self.on_input_key(key);
         }
@@ -665,6 +748,7 @@ impl App {
             match command {
                 "sort" | "s" => columns_of(focus).iter().map(|c| c.to_string()).collect(),
                 "theme" => theme_names.clone(),
+                "queue" => Queue::ALL.iter().map(|q| q.name().to_string()).collect(),
                 _ => Vec::new(),
             }
         };
@@ -772,6 +856,11 @@ impl App {
             }
             Action::Confirm => return self.decide(Verdict::Confirmed),
             Action::Reject => return self.decide(Verdict::Rejected),
+            Action::Edit => self.open_edit(),
+            Action::BulkApply => self.open_bulk(),
+            Action::Undo => self.open_undo(),
+            Action::DiscardDraft => self.open_discard_draft(),
+            Action::QueueNext => self.set_queue(self.queue.next()),
             Action::Left | Action::Right => {
                 let right = action == Action::Right;
                 let context = self.cell_context();
@@ -783,7 +872,15 @@ impl App {
                 }
             }
             Action::SortNext | Action::SortPrev | Action::SortReverse => self.sort_action(action),
-            Action::Submit
+            Action::Save
+            | Action::NextField
+            | Action::PrevField
+            | Action::ChoiceNext
+            | Action::ChoicePrev
+            | Action::Yes
+            | Action::No
+            | Action::Toggle
+            | Action::Submit
             | Action::Complete
             | Action::HistoryPrev
             | Action::HistoryNext
@@ -913,6 +1010,20 @@ impl App {
                     self.error(format!("no theme {name:?}; themes: {}", names.join(", ")));
                 }
             },
+            Command::Queue(name) => match Queue::from_name(&name) {
+                Some(queue) => {
+                    self.focus_pane(PaneId::Triage);
+                    self.set_queue(queue);
+                }
+                None => {
+                    let names: Vec<&str> = Queue::ALL.iter().map(|q| q.name()).collect();
+                    self.error(format!("no queue {name:?}; queues: {}", names.join(", ")));
+                }
+            },
+            Command::Undo => {
+                self.focus_pane(PaneId::Triage);
+                return self.apply(Action::Undo);
+            }
             Command::Zoom => return self.apply(Action::ToggleZoom),
             Command::Help => return self.apply(Action::Help),
             Command::Refresh => return self.apply(Action::Refresh),
@@ -944,7 +1055,13 @@ impl App {
         match pane {
             PaneId::Alerts => self.alerts.set_filter(filter),
             PaneId::Tasks => self.tasks.set_filter(filter),
-            PaneId::Triage => self.triage.set_filter(filter),
+            PaneId::Triage => {
+                let filter = match self.queue {
+                    Queue::All => filter,
+                    queue => filter.scoped("queue", queue.name()),
+                };
+                self.triage.set_filter(filter)
+            }
             PaneId::Metrics => self.metrics.set_filter(filter),
         }
         // Alert labels are open-ended, so unknown names there are labels, not mistakes.
@@ -992,63 +1109,6 @@ impl App {
                 "this row is no longer in its source's data".to_string(),
             )]
         })
-    }
-
-    /// Records the operator's verdict on the selected group's suggestion. The row says "saving…"
-    /// until the journal answers; only then is it saved.
-    fn decide(&mut self, verdict: Verdict) -> Vec<Effect> {
-        if self.focus != PaneId::Triage {
-            self.error("confirm and reject work on error groups: focus Triage first".to_string());
-            return Vec::new();
-        }
-        if let JournalStatus::Failed(reason) = &self.journal {
-            self.error(format!("decisions cannot be saved: {reason}"));
-            return Vec::new();
-        }
-        let Some(row) = self.triage.selected() else {
-            return Vec::new();
-        };
-        let decision = decision_for(row, verdict, &self.operator, self.now);
-        let group_id = row.group.id.clone();
-        if verdict == Verdict::Confirmed {
-            self.suggester.learn(&row.group, row.suggestion.label);
-        }
-        self.reviews.insert(
-            group_id.clone(),
-            Review {
-                verdict,
-                state: ReviewState::Saving,
-            },
-        );
-        self.refresh_reviews();
-        self.info(format!(
-            "{} {}",
-            if verdict == Verdict::Confirmed {
-                "confirmed"
-            } else {
-                "rejected"
-            },
-            decision.error_source
-        ));
-        vec![Effect::SaveDecision {
-            group_id,
-            entry: Entry::Decision(decision),
-        }]
-    }
-
-    /// Puts the review states into the Triage rows (the selection stays where it is).
-    fn refresh_reviews(&mut self) {
-        let rows: Vec<GroupRow> = self
-            .triage
-            .rows()
-            .iter()
-            .map(|row| GroupRow {
-                review: self.reviews.get(&row.group.id).cloned(),
-                ..row.clone()
-            })
-            .collect();
-        self.triage.set_rows(rows);
-        self.dirty = true;
     }
 
     /// Shows a note in the status line.
@@ -1121,14 +1181,14 @@ impl App {
         }
     }
 
-    fn info(&mut self, text: String) {
+    pub(crate) fn info(&mut self, text: String) {
         self.status = Some(StatusMessage {
             text,
             is_error: false,
         });
     }
 
-    fn error(&mut self, text: String) {
+    pub(crate) fn error(&mut self, text: String) {
         self.status = Some(StatusMessage {
             text,
             is_error: true,
@@ -1136,40 +1196,25 @@ impl App {
     }
 }
 
-/// The journal entry for a verdict on a group's suggestion, in `ERROR_CLASSIFICATION` terms.
-fn decision_for(row: &GroupRow, verdict: Verdict, operator: &str, now: Timestamp) -> Decision {
-    let label = row.suggestion.label;
-    let description = crate::catalogue::lookup(row.group.source, row.group.code).map_or_else(
-        || row.group.pattern.clone(),
-        |info| format!("{}: {}", info.short_name, row.group.pattern),
-    );
-    Decision {
-        group_id: row.group.id.clone(),
-        error_source: row.group.source.server_field().to_string(),
-        error_code: row.group.code,
-        diag_regex: crate::triage::diag_regex::diag_regex(&row.group.pattern).regex,
-        description: description.chars().take(250).collect(),
-        error_class: match label.error_class {
-            "system" => ErrorClass::System,
-            "user" => ErrorClass::User,
-            _ => ErrorClass::Unknown,
-        },
-        permanence: match label.permanence {
-            "transient" => Permanence::Transient,
-            "permanent" => Permanence::Permanent,
-            _ => Permanence::Unknown,
-        },
-        retry_action: match label.retry_action {
-            "no_retry" => Some(RetryAction::NoRetry),
-            "increase_memory" => Some(RetryAction::IncreaseMemory),
-            "increase_cputime" => Some(RetryAction::IncreaseCputime),
-            _ => None,
-        },
-        verdict,
-        note: String::new(),
-        operator: operator.to_string(),
-        decided_at: now,
+/// The database rule that covers a group, if one matches its diagnostics: checked on every sampled
+/// diagnostic, as PanDA checks each job's.
+fn known_match(rules: &RuleSet, group: &ErrorGroup) -> Option<KnownMatch> {
+    if rules.is_empty() {
+        return None;
     }
+    let mut first = None;
+    let mut matched = 0;
+    for sample in &group.samples {
+        if let Some(rule) = rules.find(group.source, group.code, sample) {
+            matched += 1;
+            first.get_or_insert_with(|| rule.clone());
+        }
+    }
+    first.map(|rule| KnownMatch {
+        rule,
+        matched,
+        of: group.samples.len(),
+    })
 }
 
 /// A row of a table by id, whether or not the filter shows it.
@@ -1264,6 +1309,8 @@ pub fn filter_fields(pane: PaneId) -> Vec<&'static str> {
                 "retry",
                 "action",
                 "confidence",
+                "review",
+                "queue",
             ]
         }
         PaneId::Metrics => vec!["title", "id", "unit", "last", "min", "max", "anomalies"],

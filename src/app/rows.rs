@@ -5,7 +5,8 @@ use crate::catalogue;
 use crate::domain::{Alert, AlertOrigin, AlertState, Series, Severity, Task, TaskStatus};
 use crate::metrics::anomaly::{self, Anomaly};
 use crate::triage::ErrorGroup;
-use crate::triage::journal::Verdict;
+use crate::triage::journal::{Decision, RetryAction, Verdict};
+use crate::triage::rules::KnownRule;
 use crate::triage::suggest::Suggestion;
 
 use super::filter::Filterable;
@@ -545,6 +546,18 @@ impl ErrorGroupView for ErrorGroup {
             ("example job".into(), self.example_pandaid.to_string()),
             ("example diagnostic".into(), self.example_diag.clone()),
         ];
+        for (n, sample) in self.samples.iter().take(5).enumerate() {
+            fields.push((format!("diagnostic {}", n + 1), sample.clone()));
+        }
+        if self.samples.len() > 5 {
+            fields.push((
+                "diagnostics".into(),
+                format!(
+                    "{} distinct kept (the edit form checks regexes on all)",
+                    self.samples.len()
+                ),
+            ));
+        }
         let mut sites: Vec<(&String, &usize)> = self.sites.iter().collect();
         sites.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (site, jobs) in sites {
@@ -554,11 +567,20 @@ impl ErrorGroupView for ErrorGroup {
     }
 }
 
-/// An operator's verdict on a group, and whether the journal has it.
+/// An operator's decision on a group, and whether the journal has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Review {
-    pub verdict: Verdict,
+    /// The standing decision, or the one being saved.
+    pub decision: Decision,
+    /// Its number in the journal, once saved.
+    pub seq: Option<u64>,
     pub state: ReviewState,
+}
+
+impl Review {
+    pub fn verdict(&self) -> Verdict {
+        self.decision.verdict
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -566,34 +588,49 @@ pub enum ReviewState {
     /// Sent to the journal, not yet acknowledged.
     Saving,
     Saved,
+    /// An undo of this decision is on its way to the journal.
+    Undoing,
     /// The journal refused it (a full disk, say): on screen only.
     Unsaved(String),
 }
 
 /// The review column's text and tone: never colour alone.
-fn review_text(review: Option<&Review>) -> (&'static str, Tone) {
+fn review_text(review: Option<&Review>, draft: bool, known: Option<&KnownMatch>) -> (String, Tone) {
+    let Some(review) = review else {
+        return match (draft, known) {
+            (true, _) => ("✎ draft".to_string(), Tone::Info),
+            (false, Some(known)) if known.covers_all() => ("in db".to_string(), Tone::Muted),
+            (false, Some(known)) => (format!("db {}/{}", known.matched, known.of), Tone::Info),
+            (false, None) => ("—".to_string(), Tone::Muted),
+        };
+    };
+    let (text, tone) = saved_review_text(review);
+    (text.to_string(), tone)
+}
+
+fn saved_review_text(review: &Review) -> (&'static str, Tone) {
+    match (&review.state, review.verdict()) {
+        (ReviewState::Saving, _) => ("saving…", Tone::Info),
+        (ReviewState::Undoing, _) => ("undoing…", Tone::Info),
+        (ReviewState::Unsaved(_), _) => ("UNSAVED", Tone::Crit),
+        (ReviewState::Saved, Verdict::Confirmed) => ("✓ conf", Tone::Ok),
+        (ReviewState::Saved, Verdict::Rejected) => ("✗ rej", Tone::Warn),
+        (ReviewState::Saved, Verdict::Edited) => ("✎ edited", Tone::Ok),
+    }
+}
+
+/// The review state as the filter and the queues name it.
+fn review_word(review: Option<&Review>) -> &'static str {
     match review {
-        None => ("—", Tone::Muted),
-        Some(Review {
-            state: ReviewState::Saving,
-            ..
-        }) => ("saving…", Tone::Info),
-        Some(Review {
-            state: ReviewState::Unsaved(_),
-            ..
-        }) => ("UNSAVED", Tone::Crit),
-        Some(Review {
-            verdict: Verdict::Confirmed,
-            ..
-        }) => ("✓ conf", Tone::Ok),
-        Some(Review {
-            verdict: Verdict::Rejected,
-            ..
-        }) => ("✗ rej", Tone::Warn),
-        Some(Review {
-            verdict: Verdict::Edited,
-            ..
-        }) => ("✎ edited", Tone::Ok),
+        None => "unreviewed",
+        Some(review) => match (&review.state, review.verdict()) {
+            (ReviewState::Saving, _) => "saving",
+            (ReviewState::Undoing, _) => "undoing",
+            (ReviewState::Unsaved(_), _) => "unsaved",
+            (ReviewState::Saved, Verdict::Confirmed) => "confirmed",
+            (ReviewState::Saved, Verdict::Rejected) => "rejected",
+            (ReviewState::Saved, Verdict::Edited) => "edited",
+        },
     }
 }
 
@@ -603,6 +640,58 @@ pub struct GroupRow {
     pub group: ErrorGroup,
     pub suggestion: Suggestion,
     pub review: Option<Review>,
+    /// An edit of this group is kept as a draft.
+    pub draft: bool,
+    /// The rule already in PanDA's tables that matches this group's diagnostics.
+    pub known: Option<KnownMatch>,
+}
+
+/// A rule from PanDA's `ERROR_CLASSIFICATION` table that matches a group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownMatch {
+    pub rule: KnownRule,
+    /// Of the group's sampled diagnostics, how many the rule (or an earlier one) matches.
+    pub matched: usize,
+    pub of: usize,
+}
+
+impl KnownMatch {
+    /// Every sampled diagnostic is covered: nothing is left to decide.
+    pub fn covers_all(&self) -> bool {
+        self.matched == self.of
+    }
+}
+
+impl GroupRow {
+    /// The queues the row is in, as the `queue` filter field gives them: `all`, then
+    /// `unreviewed` (no decision) and `suggested` (no decision, a confident suggestion), or
+    /// `confirmed` (confirmed or edited) or `rejected`; `drafts` when it has a draft, `unsaved`
+    /// when its decision is not on disk.
+    pub fn queues(&self) -> String {
+        let mut queues = vec!["all"];
+        match &self.review {
+            None if self.known.as_ref().is_some_and(KnownMatch::covers_all) => queues.push("known"),
+            None => {
+                queues.push("unreviewed");
+                if self.suggestion.is_confident() {
+                    queues.push("suggested");
+                }
+            }
+            Some(review) => {
+                queues.push(match review.verdict() {
+                    Verdict::Confirmed | Verdict::Edited => "confirmed",
+                    Verdict::Rejected => "rejected",
+                });
+                if matches!(review.state, ReviewState::Unsaved(_)) {
+                    queues.push("unsaved");
+                }
+            }
+        }
+        if self.draft {
+            queues.push("drafts");
+        }
+        queues.join(" ")
+    }
 }
 
 impl std::ops::Deref for GroupRow {
@@ -648,32 +737,8 @@ impl Filterable for GroupRow {
     fn field_text(&self, field: &str) -> Option<String> {
         match field {
             "suggested" | "class" => Some(suggested_text(&self.suggestion)),
-            "review" => Some(
-                match &self.review {
-                    None => "unreviewed",
-                    Some(Review {
-                        state: ReviewState::Saving,
-                        ..
-                    }) => "saving",
-                    Some(Review {
-                        state: ReviewState::Unsaved(_),
-                        ..
-                    }) => "unsaved",
-                    Some(Review {
-                        verdict: Verdict::Confirmed,
-                        ..
-                    }) => "confirmed",
-                    Some(Review {
-                        verdict: Verdict::Rejected,
-                        ..
-                    }) => "rejected",
-                    Some(Review {
-                        verdict: Verdict::Edited,
-                        ..
-                    }) => "edited",
-                }
-                .to_string(),
-            ),
+            "review" => Some(review_word(self.review.as_ref()).to_string()),
+            "queue" => Some(self.queues()),
             "retry" | "action" => Some(self.suggestion.label.retry_action.to_string()),
             _ => self.group.field_text(field),
         }
@@ -714,12 +779,15 @@ impl TableRow for GroupRow {
         } else {
             Tone::Muted
         };
+        // A group the database already classifies is not suggested again.
+        let known = self.known.as_ref().filter(|known| known.covers_all());
         match column {
+            "suggested" if known.is_some() => (
+                format!("db {}", known.map_or("", |k| k.rule.error_class.as_str())),
+                Tone::Muted,
+            ),
             "suggested" => (suggested_text(&self.suggestion), tone),
-            "review" => {
-                let (text, tone) = review_text(self.review.as_ref());
-                (text.to_string(), tone)
-            }
+            "review" => review_text(self.review.as_ref(), self.draft, self.known.as_ref()),
             "retry" => (self.suggestion.label.retry_action.to_string(), tone),
             other => self.group.cell(other, context),
         }
@@ -728,7 +796,9 @@ impl TableRow for GroupRow {
     fn sort_key(&self, column: &str) -> SortKey {
         match column {
             "suggested" => text_key(&suggested_text(&self.suggestion)),
-            "review" => text_key(review_text(self.review.as_ref()).0),
+            "review" => {
+                text_key(&review_text(self.review.as_ref(), self.draft, self.known.as_ref()).0)
+            }
             "retry" => text_key(self.suggestion.label.retry_action),
             other => self.group.sort_key(other),
         }
@@ -759,20 +829,31 @@ impl TableRow for GroupRow {
                 ),
             ),
             ("because of".to_string(), self.suggestion.because.join(", ")),
-            (
-                "review".to_string(),
-                match &self.review {
-                    None => "not reviewed".to_string(),
-                    Some(Review {
-                        state: ReviewState::Unsaved(reason),
-                        ..
-                    }) => {
-                        format!("NOT SAVED: {reason}")
-                    }
-                    Some(review) => format!("{} ({:?})", review_text(Some(review)).0, review.state),
-                },
-            ),
         ];
+        let mut suggestion = suggestion;
+        if let Some(known) = &self.known {
+            let rule = &known.rule;
+            suggestion.push((
+                "database rule".to_string(),
+                format!(
+                    "ERROR_CLASSIFICATION{}: class {}, active {}, \"{}\"; matches {} of {} \
+                     sampled diagnostics{}",
+                    rule.id.map_or(String::new(), |id| format!(" {id}")),
+                    rule.error_class,
+                    if rule.active { "Y" } else { "N" },
+                    rule.description,
+                    known.matched,
+                    known.of,
+                    if known.covers_all() {
+                        ": nothing left to decide"
+                    } else {
+                        ": the rest needs a decision"
+                    }
+                ),
+            ));
+            suggestion.push(("database regex".to_string(), rule.diag_regex.clone()));
+        }
+        suggestion.extend(review_details(self.review.as_ref(), self.draft));
         // After the pattern, before the counts.
         let at = fields
             .iter()
@@ -781,6 +862,70 @@ impl TableRow for GroupRow {
         fields.splice(at..at, suggestion);
         fields
     }
+}
+
+/// The detail lines of a group's review: the decision as it will be exported, and its state.
+fn review_details(review: Option<&Review>, draft: bool) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    let Some(review) = review else {
+        fields.push(("review".to_string(), "not reviewed".to_string()));
+        if draft {
+            fields.push((
+                "draft".to_string(),
+                "an edit is kept as a draft: e reopens it".to_string(),
+            ));
+        }
+        return fields;
+    };
+    let decision = &review.decision;
+    let state = match &review.state {
+        ReviewState::Saving => "saving…".to_string(),
+        ReviewState::Undoing => "undoing…".to_string(),
+        ReviewState::Saved => match review.seq {
+            Some(seq) => format!("saved (journal entry {seq})"),
+            None => "saved".to_string(),
+        },
+        ReviewState::Unsaved(reason) => format!("NOT SAVED: {reason}"),
+    };
+    fields.push((
+        "review".to_string(),
+        format!(
+            "{} by {} at {} · {state}",
+            review_word(Some(review)),
+            decision.operator,
+            datetime(decision.decided_at)
+        ),
+    ));
+    fields.push((
+        "decided class".to_string(),
+        format!(
+            "{} / {}",
+            decision.error_class.as_str(),
+            decision.permanence.as_str()
+        ),
+    ));
+    fields.push((
+        "decided retry".to_string(),
+        match decision.retry_action {
+            Some(RetryAction::LimitRetry { max_attempt }) => {
+                format!("limit_retry (max {max_attempt} attempts)")
+            }
+            Some(action) => action.as_str().to_string(),
+            None => "none (PanDA's defaults)".to_string(),
+        },
+    ));
+    fields.push(("ERROR_DIAG".to_string(), decision.diag_regex.clone()));
+    fields.push(("description".to_string(), decision.description.clone()));
+    if !decision.note.is_empty() {
+        fields.push(("note".to_string(), decision.note.replace('\n', " / ")));
+    }
+    if draft {
+        fields.push((
+            "draft".to_string(),
+            "a newer edit is kept as a draft: e reopens it".to_string(),
+        ));
+    }
+    fields
 }
 
 // ---------------------------------------------------------------------------------------------

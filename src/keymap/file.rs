@@ -109,13 +109,24 @@ fn read_entry(
         ));
     };
 
-    if !action_works_in(action, context) {
+    if !action.works_in(context) {
         let text = format!(
             "\"{action}\" cannot work in [{context}]: {}",
-            if context == Context::Input {
-                "text input only runs submit, cancel, complete, history_prev and history_next"
-            } else {
-                "submit, cancel, complete and history keys belong in [input]"
+            match context {
+                Context::Input => {
+                    "text input only runs submit, cancel, complete, history_prev and history_next"
+                }
+                Context::Edit => {
+                    "the edit form only runs save, back, next_field, prev_field, choice_next and \
+                     choice_prev"
+                }
+                Context::Dialog => {
+                    "dialogs only run yes, no, toggle, the moves up to page_down, and quit"
+                }
+                _ => {
+                    "submit, cancel, complete and history keys belong in [input], save and field \
+                     keys in [edit], yes, no and toggle in [dialog]"
+                }
             },
             action = action.name()
         );
@@ -184,19 +195,6 @@ fn read_entry(
         location,
         offset: span.start,
     })
-}
-
-/// Text input runs only its own actions, and those actions mean nothing anywhere else.
-fn action_works_in(action: Action, context: Context) -> bool {
-    let input_action = matches!(
-        action,
-        Action::Submit
-            | Action::Cancel
-            | Action::Complete
-            | Action::HistoryPrev
-            | Action::HistoryNext
-    );
-    input_action == (context == Context::Input)
 }
 
 fn parse_key(value: &DeValue<'_>) -> Result<KeyChord, String> {

@@ -45,7 +45,7 @@ const BUILT_IN: [(&str, &str); 2] = [
 
 /// Actions that lose work or state when run by accident. They may not be bound to keys that
 /// a split escape sequence or a delayed Esc can produce.
-pub const DESTRUCTIVE: &[Action] = &[Action::Quit];
+pub const DESTRUCTIVE: &[Action] = &[Action::Quit, Action::Yes];
 
 /// Where the operator is, which decides which bindings apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -60,16 +60,25 @@ pub enum Context {
     Help,
     /// The `/` filter and `:` command line. Unbound keys are typed into the text.
     Input,
+    /// The Triage edit form. Unbound keys are typed into the focused text field.
+    Edit,
+    /// A question that needs an answer before anything else happens (undo, bulk apply).
+    Dialog,
 }
+
+/// How many contexts there are.
+const CONTEXTS: usize = Context::ALL.len();
 
 impl Context {
     /// Every context, in the order the help screen lists them.
-    pub const ALL: [Context; 5] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Table,
         Context::Detail,
         Context::Help,
         Context::Input,
+        Context::Edit,
+        Context::Dialog,
     ];
 
     /// The name used as a table header in keymap files.
@@ -80,6 +89,8 @@ impl Context {
             Context::Detail => "detail",
             Context::Help => "help",
             Context::Input => "input",
+            Context::Edit => "edit",
+            Context::Dialog => "dialog",
         }
     }
 
@@ -97,6 +108,9 @@ impl Context {
             Context::Detail => &[Context::Detail, Context::Global],
             Context::Help => &[Context::Help, Context::Global],
             Context::Input => &[Context::Input],
+            Context::Edit => &[Context::Edit],
+            // A dialog must be answered: nothing behind it runs while it is open.
+            Context::Dialog => &[Context::Dialog],
         }
     }
 
@@ -107,6 +121,8 @@ impl Context {
             Context::Detail => 2,
             Context::Help => 3,
             Context::Input => 4,
+            Context::Edit => 5,
+            Context::Dialog => 6,
         }
     }
 }
@@ -141,7 +157,7 @@ pub type HelpSection = (Context, Vec<(Action, Vec<String>)>);
 /// A resolved keymap: at most one action per key and context. Built only by [`load`].
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    contexts: [ContextKeys; 5],
+    contexts: [ContextKeys; CONTEXTS],
 }
 
 impl Keymap {

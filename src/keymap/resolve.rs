@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use crossterm::event::{KeyCode, KeyModifiers};
 
 use super::file::{FileEntry, PlacedKey};
-use super::{Context, ContextKeys, DESTRUCTIVE, KeyChord, Keymap, Problem, Severity};
+use super::{CONTEXTS, Context, ContextKeys, DESTRUCTIVE, KeyChord, Keymap, Problem, Severity};
 use crate::action::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub(super) fn resolve(
     user: Vec<FileEntry>,
     problems: &mut Vec<Problem>,
 ) -> Keymap {
-    let mut contexts: [ContextClaims; 5] = Default::default();
+    let mut contexts: [ContextClaims; CONTEXTS] = Default::default();
     let layers = [(Origin::Base, base), (Origin::User, user)];
     for (origin, entries) in layers {
         for entry in entries {
@@ -73,7 +73,8 @@ pub(super) fn resolve(
         resolve_conflicts(context, claims, base_name, problems);
         report_esc_only(context, claims, problems);
     }
-    report_printable_input(&contexts[Context::Input.index()], problems);
+    report_printable_input(Context::Input, &contexts[Context::Input.index()], problems);
+    report_printable_input(Context::Edit, &contexts[Context::Edit.index()], problems);
     report_shadowed_globals(&contexts, problems);
     report_unbound(&contexts, problems);
 
@@ -211,13 +212,18 @@ fn report_esc_only(context: Context, claims: &ContextClaims, problems: &mut Vec<
     }
 }
 
-fn report_printable_input(claims: &ContextClaims, problems: &mut Vec<Problem>) {
+/// Keys that text fields can no longer receive. In the edit form, choice keys act only on choice
+/// fields and are typed into text fields, so they are free to be printable.
+fn report_printable_input(context: Context, claims: &ContextClaims, problems: &mut Vec<Problem>) {
     for (action, claim) in claims {
+        if matches!(action, Action::ChoiceNext | Action::ChoicePrev) {
+            continue;
+        }
         for key in claim.keys.iter().filter(|key| key.chord.is_printable()) {
             let text = format!(
-                "`{chord}` runs {action} in context input, so it can no longer be typed into \
-                 the filter or the command line; expected a key with ctrl- or alt-, or a named \
-                 key such as enter",
+                "`{chord}` runs {action} in context {context}, so it can no longer be typed \
+                 into a text field; expected a key with ctrl- or alt-, or a named key such as \
+                 enter",
                 chord = key.chord,
                 action = action.name()
             );
@@ -233,7 +239,7 @@ fn report_printable_input(claims: &ContextClaims, problems: &mut Vec<Problem>) {
 /// Notes where a user binding in an overlay or table hides a different global action. The
 /// base maps hide some global keys on purpose (`q` closes the detail view), so shadows
 /// between two base bindings are not reported.
-fn report_shadowed_globals(contexts: &[ContextClaims; 5], problems: &mut Vec<Problem>) {
+fn report_shadowed_globals(contexts: &[ContextClaims; CONTEXTS], problems: &mut Vec<Problem>) {
     let global = &contexts[Context::Global.index()];
     for context in [Context::Table, Context::Detail, Context::Help] {
         for (action, claim) in &contexts[context.index()] {
@@ -271,7 +277,7 @@ fn report_shadowed_globals(contexts: &[ContextClaims; 5], problems: &mut Vec<Pro
     }
 }
 
-fn report_unbound(contexts: &[ContextClaims; 5], problems: &mut Vec<Problem>) {
+fn report_unbound(contexts: &[ContextClaims; CONTEXTS], problems: &mut Vec<Problem>) {
     for action in Action::ALL {
         let bound = contexts.iter().any(|claims| {
             claims
@@ -289,7 +295,7 @@ fn report_unbound(contexts: &[ContextClaims; 5], problems: &mut Vec<Problem>) {
     }
 }
 
-fn build(contexts: &[ContextClaims; 5]) -> Keymap {
+fn build(contexts: &[ContextClaims; CONTEXTS]) -> Keymap {
     let mut keymap = Keymap {
         contexts: Default::default(),
     };

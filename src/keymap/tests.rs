@@ -620,3 +620,58 @@ fn bindings_that_cannot_work_are_errors() -> TestResult {
     assert_eq!(loaded.keymap.action_for(Context::Input, &ctrl_q), None);
     Ok(())
 }
+
+#[test]
+fn the_edit_form_and_dialogs_have_their_own_contexts() -> TestResult {
+    let keymap = load("default", None)?.keymap;
+    let key = |text: &str| -> Result<KeyEvent, KeyParseError> {
+        let chord = chord(text)?;
+        Ok(KeyEvent::new(chord.code(), chord.modifiers()))
+    };
+    // Letters are typed into the form's fields; only its own keys act there.
+    assert_eq!(keymap.action_for(Context::Edit, &key("q")?), None);
+    assert_eq!(
+        keymap.action_for(Context::Edit, &key("ctrl-s")?),
+        Some(Action::Save)
+    );
+    assert_eq!(
+        keymap.action_for(Context::Edit, &key("esc")?),
+        Some(Action::Back)
+    );
+    // A dialog must be answered: the pane keys behind it do nothing.
+    assert_eq!(keymap.action_for(Context::Dialog, &key("2")?), None);
+    assert_eq!(
+        keymap.action_for(Context::Dialog, &key("y")?),
+        Some(Action::Yes)
+    );
+    assert_eq!(
+        keymap.action_for(Context::Dialog, &key("esc")?),
+        Some(Action::No)
+    );
+    assert_eq!(
+        keymap.action_for(Context::Table, &key("e")?),
+        Some(Action::Edit)
+    );
+    Ok(())
+}
+
+#[test]
+fn dialog_and_edit_bindings_are_checked_like_the_others() -> TestResult {
+    // `yes` goes ahead with an undo or a bulk apply: never on a key a split escape sequence makes.
+    let loaded = load_with_user("[dialog]\nyes = [\"esc\", \"y\"]\n")?;
+    let errors = messages(&loaded, Severity::Error);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains("`esc` cannot run yes (a destructive action) in context dialog"));
+    // A letter bound in the form could no longer be typed.
+    let loaded = load_with_user("[edit]\nsave = [\"ctrl-s\", \"w\"]\n")?;
+    let warnings = messages(&loaded, Severity::Warning);
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(warnings[0].contains("`w` runs save in context edit"));
+    // Actions of one context mean nothing in another.
+    let loaded = load_with_user("[edit]\nconfirm = [\"ctrl-o\"]\n[table]\nyes = [\"Y\"]\n")?;
+    let errors = messages(&loaded, Severity::Error);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(errors[0].contains("\"confirm\" cannot work in [edit]"));
+    assert!(errors[1].contains("\"yes\" cannot work in [table]"));
+    Ok(())
+}

@@ -27,7 +27,13 @@ pub struct ErrorGroup {
     /// The most recent raw diagnostic and its job, to show what the pattern stands for.
     pub example_diag: String,
     pub example_pandaid: u64,
+    /// Distinct raw diagnostics of the group, up to [`MAX_SAMPLES`], in the order they came: what
+    /// an edited regex is checked against.
+    pub samples: Vec<String>,
 }
+
+/// Distinct diagnostics kept per group.
+pub const MAX_SAMPLES: usize = 64;
 
 impl ErrorGroup {
     /// `pilot:1099`, as BigPanDA writes it.
@@ -65,7 +71,11 @@ pub fn group_errors<'a>(jobs: impl IntoIterator<Item = &'a FailedJob>) -> Vec<Er
                 last_seen: job.modification_time,
                 example_diag: error.diag.clone(),
                 example_pandaid: job.pandaid,
+                samples: Vec::new(),
             });
+            if group.samples.len() < MAX_SAMPLES && !group.samples.contains(&error.diag) {
+                group.samples.push(error.diag.clone());
+            }
 
             group.jobs += 1;
             group.tasks.insert(job.jeditaskid);
@@ -179,6 +189,13 @@ mod tests {
         assert_eq!(first.first_seen.as_second(), 100);
         assert_eq!(first.last_seen.as_second(), 200);
         assert_eq!(groups[1].jobs, 1);
+        assert_eq!(
+            first.samples,
+            vec![
+                "Failed to stage-in file:/a/b.root timed out after 30 s".to_string(),
+                "Failed to stage-in file:/c/d.root timed out after 60 s".to_string(),
+            ]
+        );
     }
 
     #[test]

@@ -129,6 +129,10 @@ pub struct Decision {
     pub operator: String,
     #[serde(with = "utc")]
     pub decided_at: Timestamp,
+    /// Decisions made together by one bulk apply share this id (the time of the apply in
+    /// milliseconds since 1970), so one undo takes them back together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u64>,
 }
 
 /// An edit in progress on one group, kept until it is confirmed as a decision or discarded.
@@ -737,6 +741,7 @@ mod tests {
             note: "storage at the site was down\nsecond line".to_string(),
             operator: "alice".to_string(),
             decided_at: "2026-03-01T12:00:00+09:00".parse().unwrap(),
+            batch: None,
         }
     }
 

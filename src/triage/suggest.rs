@@ -288,6 +288,7 @@ mod tests {
             last_seen: Timestamp::UNIX_EPOCH,
             example_diag: String::new(),
             example_pandaid: 0,
+            samples: Vec::new(),
         }
     }
 

@@ -6,6 +6,7 @@
 pub mod layout;
 pub mod metrics;
 pub mod overlay;
+mod review;
 pub mod table;
 pub mod text;
 pub mod theme;
@@ -46,6 +47,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::draw_help(frame, area, app, scroll),
         Overlay::Detail { pane, scroll } => overlay::draw_detail(frame, area, app, pane, scroll),
+    }
+    if let Some(form) = &app.edit {
+        review::draw_edit(frame, area, app, form);
+    }
+    if let Some(dialog) = &app.dialog {
+        review::draw_dialog(frame, area, app, dialog);
     }
 }
 
@@ -125,6 +132,9 @@ fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
     let mut title = format!(" {} {} {count}{noun} ", pane.index() + 1, pane.title());
     if pane == PaneId::Triage && app.triage_grouping {
         title.push_str("… grouping ");
+    }
+    if pane == PaneId::Triage && app.queue != crate::app::Queue::All {
+        title.push_str(&format!("· queue {} ", app.queue.name()));
     }
     let filter = app.filter_text(pane);
     if !filter.is_empty() {
@@ -440,12 +450,32 @@ fn hints(app: &App) -> String {
         hint(Context::Table, Action::Filter, "filter"),
         hint(Context::Table, Action::Open, "detail"),
         hint(Context::Table, Action::SortNext, "sort"),
-        hint(Context::Global, Action::FocusNext, "next pane"),
-        hint(Context::Global, Action::Quit, "quit"),
     ]
     .into_iter()
     .flatten()
     .collect();
+    if app.focus == PaneId::Triage {
+        parts.extend(
+            [
+                hint(Context::Table, Action::Confirm, "confirm"),
+                hint(Context::Table, Action::Reject, "reject"),
+                hint(Context::Table, Action::Edit, "edit"),
+                hint(Context::Table, Action::BulkApply, "bulk"),
+                hint(Context::Table, Action::Undo, "undo"),
+                hint(Context::Table, Action::QueueNext, "queue"),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+    }
+    parts.extend(
+        [
+            hint(Context::Global, Action::FocusNext, "next pane"),
+            hint(Context::Global, Action::Quit, "quit"),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     parts.insert(0, String::new());
     parts.join("  ")
 }

@@ -65,6 +65,11 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             "sort the focused pane (Tab completes columns)",
         ),
         ("theme <name>", "switch theme"),
+        (
+            "queue <name>",
+            "Triage queue: all, unreviewed, suggested, drafts, confirmed, rejected, unsaved",
+        ),
+        ("undo", "take back the last Triage decision (asks first)"),
         ("zoom, help, refresh, quit", "as the keys"),
     ] {
         lines.push(Line::from(vec![
