@@ -75,12 +75,16 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum TriageCommand {
-    /// Group diagnostics (one per line, or CSV with source, code and diagnostic columns) and print
-    /// a template and an ERROR_DIAG regex for each group.
+    /// Group diagnostics (one per line, CSV with source, code and diagnostic columns, or JSON job
+    /// records) and print a template and an ERROR_DIAG regex for each group.
     Group {
         /// File to read, or - for standard input.
         #[arg(value_name = "FILE")]
         file: String,
+        /// Read JSON job records (BigPanDA /jobs/?json, /job?pandaid=..&json, JSON lines, PanDA
+        /// server records) even when the input does not start like them.
+        #[arg(long)]
+        jobs: bool,
     },
     /// Write the confirmed and edited decisions as ERROR_CLASSIFICATION rows and RETRYERRORS
     /// proposals (inactive unless --activate-retries), leaving out rows the known rules hold.
@@ -149,10 +153,15 @@ impl Cli {
 pub fn main(cli: Cli) -> Result<i32> {
     // Grouping pasted diagnostics needs no configuration.
     if let Some(Command::Triage {
-        action: TriageCommand::Group { file },
+        action: TriageCommand::Group { file, jobs },
     }) = &cli.command
     {
-        return Ok(crate::triage::cli::group_command(file)?);
+        let kind = if *jobs {
+            crate::triage::cli::InputKind::JobRecords
+        } else {
+            crate::triage::cli::InputKind::Detect
+        };
+        return Ok(crate::triage::cli::group_command(file, kind)?);
     }
     let paths = Paths::discover(cli.config.as_deref(), &process_env)?;
     match &cli.command {

@@ -1,5 +1,6 @@
 //! `ERROR_DIAG` regexes checked on the demo world's diagnostics (and on Python's `re` when
-//! `python3` is there), and `triage group` on hand-made inputs.
+//! `python3` is there), `triage group` on hand-made inputs, and the extraction of job errors on
+//! hand-made and real job records.
 
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,10 +11,13 @@ use std::process::{Command, Stdio};
 use jiff::Timestamp;
 use pandaops::domain::{ErrorSource, FailedJob};
 use pandaops::sources::demo::DemoWorld;
-use pandaops::triage::cli::{GroupSummary, InputFormat, STDIN_NAME, run_group};
+use pandaops::triage::cli::{
+    GroupSummary, InputFormat, InputKind, JobRecordsRead, STDIN_NAME, run_group, run_group_as,
+};
 use pandaops::triage::diag_regex::{
     DiagRegex, MAX_REGEX_BYTES, check_group, diag_regex, diag_regex_for, matcher,
 };
+use pandaops::triage::extract::{JobErrors, failed_job_with_problems, job_errors, jobs_from_json};
 use pandaops::triage::{group_errors, normalize};
 
 const DEMO_START_SECS: i64 = 1_767_000_000;
@@ -595,4 +599,367 @@ fn the_binary_groups_standard_input() {
         lines[4].starts_with(&format!("2\t{}\t", first[0])),
         "{text}"
     );
+}
+
+// ---- triage group on JSON job records -----------------------------------------------------------
+
+fn run_as(input: &[u8], name: &str, kind: InputKind) -> (GroupSummary, String) {
+    let mut out = Vec::new();
+    let summary = run_group_as(&mut Cursor::new(input), name, kind, &mut out).unwrap();
+    (summary, String::from_utf8(out).unwrap())
+}
+
+#[test]
+fn every_error_of_the_failed_and_holding_jobs_of_a_fixture_with_odd_records() {
+    let input = fixture("jobs.json");
+    let (summary, out) = run(&input, "jobs.json");
+    assert_eq!(summary.format, InputFormat::JobRecords);
+    assert_eq!(summary.diagnostics, 12);
+    assert_eq!(
+        summary.skipped,
+        [
+            "jobs.json: skipped record 6: no pandaid",
+            "jobs.json: skipped record 7: pandaid \"65123401O8\" is not a whole number",
+            "jobs.json: skipped record 8: a number, not a job record",
+            "jobs.json: skipped record 12: no jobstatus, so whether the job failed cannot be told",
+        ]
+    );
+    assert_eq!(
+        summary.job_records,
+        Some(JobRecordsRead {
+            jobs: 8,
+            jobs_without_errors: 1,
+            ignored: 2,
+            problems: vec![
+                "jobs.json: record 9 (pandaid 6512340109): piloterrorcode \"abc\" is not a whole \
+                 number; the job's pilot error is left out"
+                    .to_string(),
+                "jobs.json: record 9 (pandaid 6512340109): modificationtime \"14/03/2026 12:30\" \
+                 is not a date and time such as 2024-11-20T10:11:12; dated by statechangetime \
+                 instead"
+                    .to_string(),
+            ],
+            broken: None,
+        })
+    );
+
+    let (per_error, summary_lines) = split_output(&out);
+    assert_clean_lines(&per_error, 3);
+    assert_clean_lines(&summary_lines, 4);
+    // Pilot, executor and transform errors of one job are three errors; a code given as text, as
+    // a number or as a float is the same code.
+    assert_eq!(
+        per_error[..6],
+        [
+            "6512340101\tpilot:1305\tf9df15254cd2\tFailed to execute payload:Non-zero return code \
+             from Derivation (<N>)",
+            "6512340101\texecutor:65\tdf2b2e28fde1\tNon-zero return code from Derivation (<N>); \
+             Logfile error in log.Derivation: \"IOVDbSvc FATAL Could not retrieve folder <PATH>\"",
+            "6512340101\ttransform:65\tf415e9d1b6eb\t",
+            "6512340102\tpilot:1305\tf9df15254cd2\tFailed to execute payload:Non-zero return code \
+             from Derivation (<N>)",
+            "6512340102\texecutor:65\tdf2b2e28fde1\tNon-zero return code from Derivation (<N>); \
+             Logfile error in log.Derivation: \"IOVDbSvc FATAL Could not retrieve folder <PATH>\"",
+            "6512340102\ttransform:65\tf415e9d1b6eb\t",
+        ]
+    );
+    // The server's camelCase record; the ids are those the CSV of the same errors gets.
+    assert_eq!(
+        per_error[6..9],
+        [
+            "6512340103\tjobdispatcher:100\t8fc308838c87\tlost heartbeat : <TIME>",
+            "6512340104\tpilot:1099\tb3dd0dd8837e\tFailed to stage-in file:gfal-copy <URL> failed: \
+             [Errno <N>] No such file or directory",
+            "6512340104\ttaskbuffer:100\t58039814e359\tkilled by <USER>",
+        ]
+    );
+    // An unusable pilot code costs the job its pilot error only.
+    assert_eq!(
+        per_error[9],
+        "6512340109\texecutor:68\tfe38e10428eb\tFatal error in athena logfile: \"PoolSvc ERROR \
+         Failed to open file <NAME>\""
+    );
+    assert!(
+        per_error[10]
+            .starts_with("6512340111\tpilot:1099\t00b99cb6bb58\tFailed to stage-in file:␛[2J␛]")
+    );
+    assert_eq!(per_error[11], "6512340113\ttransform:137\t6129767199bc\t");
+
+    let counts: Vec<(&str, &str)> = summary_lines
+        .iter()
+        .map(|line| {
+            let mut fields = line.split('\t');
+            (fields.next().unwrap(), fields.nth(1).unwrap())
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("2", "executor:65"),
+            ("2", "transform:65"),
+            ("2", "pilot:1305"),
+            ("1", "pilot:1099"),
+            ("1", "taskbuffer:100"),
+            ("1", "transform:137"),
+            ("1", "jobdispatcher:100"),
+            ("1", "pilot:1099"),
+            ("1", "executor:68"),
+        ]
+    );
+
+    // The groups are the console's: same ids and counts as group_errors on the extracted jobs.
+    let extracted = jobs_from_json(&input);
+    let console: BTreeMap<String, usize> = group_errors(&extracted.jobs)
+        .iter()
+        .map(|group| (group.id.clone(), group.jobs))
+        .collect();
+    let ours: BTreeMap<String, usize> = summary
+        .groups
+        .iter()
+        .map(|group| (group.id.clone(), group.count))
+        .collect();
+    assert_eq!(ours, console);
+    let job = extracted
+        .jobs
+        .iter()
+        .find(|job| job.pandaid == 6_512_340_109)
+        .unwrap();
+    assert_eq!(
+        job.modification_time,
+        "2026-03-14T12:30:00Z".parse::<Timestamp>().unwrap()
+    );
+    let task_less = extracted.jobs.last().unwrap();
+    assert_eq!(
+        (task_less.jeditaskid, task_less.status.as_str()),
+        (0, "failed")
+    );
+}
+
+#[test]
+fn job_records_are_told_from_diagnostics_by_how_they_start() {
+    let lines: [(&[u8], InputFormat); 7] = [
+        (br#"{"jobs": []}"#, InputFormat::JobRecords),
+        (b"\n  [ {\"pandaid\": 1} ]", InputFormat::JobRecords),
+        (b"[]", InputFormat::JobRecords),
+        (b"<!DOCTYPE html>\n<html></html>", InputFormat::JobRecords),
+        (b"[Errno 2] No such file or directory\n", InputFormat::Lines),
+        (b"{main} exited with 1\n", InputFormat::Lines),
+        (b"<urlopen error timed out>\n", InputFormat::Lines),
+    ];
+    for (input, format) in lines {
+        let (summary, _) = run(input, STDIN_NAME);
+        assert_eq!(summary.format, format, "{}", String::from_utf8_lossy(input));
+    }
+
+    // --jobs reads anything as JSON and says when it is not.
+    let (summary, out) = run_as(b"lost heartbeat\n", STDIN_NAME, InputKind::JobRecords);
+    assert_eq!(summary.format, InputFormat::JobRecords);
+    assert_eq!(out, "\n");
+    assert_eq!(
+        summary.job_records.unwrap().broken.as_deref(),
+        Some(
+            "<stdin>: not valid JSON: expected value at line 1 column 1; the 0 records before that \
+             point were read"
+        )
+    );
+
+    // JSON lines of BigPanDA records.
+    let jsonl = "{\"pandaid\": 1, \"jobstatus\": \"failed\", \"modificationtime\": \"2026-03-14T09:00:00\", \
+                 \"piloterrorcode\": 1201, \"piloterrordiag\": \"Job killed by signal: SIGTERM\"}\n\
+                 {\"pandaid\": 2, \"jobstatus\": \"running\"}\n\
+                 {\"pandaid\": 3, \"jobstatus\": \"failed\", \"modificationtime\": \"2026-03-14T09:00:00\", \
+                 \"piloterrorcode\": \"1201\", \"piloterrordiag\": \"Job killed by signal: SIGTERM\"}\n";
+    let (summary, out) = run(jsonl.as_bytes(), STDIN_NAME);
+    assert_eq!(summary.diagnostics, 2);
+    assert_eq!(summary.groups.len(), 1);
+    assert_eq!(summary.groups[0].key(), "pilot:1201");
+    assert_eq!(summary.job_records.unwrap().ignored, 1);
+    assert!(out.starts_with("1\tpilot:1201\t"), "{out}");
+}
+
+/// The command as operators run it on a saved `/jobs/?json`, and on a login page.
+#[test]
+fn the_binary_groups_job_records_and_refuses_a_login_page() {
+    let path = format!(
+        "{}/tests/fixtures/triage/jobs.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_pandaops"))
+        .args(["triage", "group", &path])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(split_output(&stdout).0.len(), 12);
+    assert!(stderr.contains(": skipped record 7: pandaid \"65123401O8\" is not a whole number\n"));
+    assert!(
+        stderr.ends_with(
+            ": 8 failed or holding jobs (1 without an error code above zero), 12 errors in 9 \
+             groups; 2 other jobs ignored, 4 records skipped, 2 problems\n"
+        ),
+        "{stderr}"
+    );
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pandaops"))
+        .args(["triage", "group", "--jobs", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"<html><head><title>CERN Single Sign-On</title></head></html>\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "<stdin>: an HTML page titled \"CERN Single Sign-On\" where JSON job records were expected"
+        ),
+        "{stderr}"
+    );
+}
+
+// ---- real job records ---------------------------------------------------------------------------
+
+/// The shared folder of real PanDA data next to the project, or `None` with a loud note.
+fn real_data(folder: &str) -> Option<std::path::PathBuf> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(folder);
+    if path.is_dir() {
+        Some(path)
+    } else {
+        eprintln!(
+            "!!!!! {} not found: extraction NOT checked against real job records !!!!!",
+            path.display()
+        );
+        None
+    }
+}
+
+/// A real record of the ATLAS Elasticsearch job archive (a finished HammerCloud job of 2017, every
+/// error code 0 or null), read where it lies, never copied into the project.
+#[test]
+fn a_real_elasticsearch_job_record() {
+    let Some(folder) = real_data("panda-api-samples") else {
+        return;
+    };
+    let bytes = std::fs::read(folder.join("atlas_es_jobs_archive_record_2017.json")).unwrap();
+
+    let extracted = jobs_from_json(&bytes);
+    assert_eq!(extracted.jobs.len(), 0);
+    assert_eq!(extracted.ignored, 1, "the job finished");
+    assert!(extracted.skipped.is_empty() && extracted.problems.is_empty());
+    assert_eq!(extracted.broken, None);
+
+    let serde_json::Value::Object(mut document) = serde_json::from_slice(&bytes).unwrap() else {
+        panic!("not an object");
+    };
+    let Some(serde_json::Value::Object(mut record)) = document.remove("_source") else {
+        panic!("no _source");
+    };
+    // exeerrordiag is "OK" with code 0, transexitcode null: no error at all.
+    assert_eq!(job_errors(&record), JobErrors::default());
+
+    record.insert("jobstatus".into(), "failed".into());
+    let job = failed_job_with_problems(&record).unwrap().unwrap();
+    assert!(job.problems.is_empty(), "{:?}", job.problems);
+    assert_eq!(
+        job.job,
+        FailedJob {
+            pandaid: 3_413_570_266,
+            jeditaskid: 0,
+            status: "failed".into(),
+            computingsite: "ANALY_ARNES_DIRECT".into(),
+            produsername: "gangarbt".into(),
+            modification_time: "2017-06-05T06:59:50Z".parse().unwrap(),
+            errors: vec![],
+        }
+    );
+}
+
+/// Real ATLAS job records of five tasks (InVEx), read where they lie: they may not be copied into
+/// the project. Their 36 columns have no job status, no error field and no time, so they check
+/// the reading of real record shapes, not of real errors.
+#[test]
+fn real_invex_job_records() {
+    let Some(folder) = real_data("panda-invex-job-records") else {
+        return;
+    };
+    // File, rows, distinct sites, first pandaid: counted by hand with Python's csv module.
+    let expected = [
+        ("job_records_13332803.csv", 668, 1, 3_848_970_521_u64),
+        ("job_records_13743294.csv", 994, 7, 3_905_118_686),
+        ("job_records_13776794.csv", 480, 13, 3_907_662_315),
+        ("job_records_14287024.csv", 249, 2, 3_949_326_261),
+        ("job_records_14773217.csv", 464, 10, 4_011_515_610),
+    ];
+    let mut total = 0;
+    for (file, rows, sites, first_pandaid) in expected {
+        let mut reader = csv::Reader::from_path(folder.join(file)).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let mut as_read = String::new();
+        let mut as_failed = String::new();
+        for row in reader.records() {
+            let row = row.unwrap();
+            let mut record = serde_json::Map::new();
+            for (name, field) in header.iter().zip(row.iter()) {
+                let value = if field.is_empty() {
+                    serde_json::Value::Null
+                } else if let Ok(whole) = field.parse::<i64>() {
+                    whole.into()
+                } else if let Ok(float) = field.parse::<f64>() {
+                    float.into()
+                } else {
+                    field.into()
+                };
+                record.insert(name.to_string(), value);
+            }
+            as_read.push_str(&serde_json::to_string(&record).unwrap());
+            as_read.push('\n');
+            record.insert("jobstatus".into(), "failed".into());
+            as_failed.push_str(&serde_json::to_string(&record).unwrap());
+            as_failed.push('\n');
+        }
+
+        // Without a job status a record cannot be used, and each says so.
+        let extracted = jobs_from_json(as_read.as_bytes());
+        assert_eq!(extracted.skipped.len(), rows, "{file}");
+        assert!(extracted.jobs.is_empty() && extracted.ignored == 0);
+        assert_eq!(
+            extracted.skipped[rows - 1],
+            format!(
+                "record {} (line {rows}): no jobstatus, so whether the job failed cannot be told",
+                rows - 1
+            )
+        );
+
+        // Read as failed jobs: every pandaid and site, no error, and no date to go by.
+        let extracted = jobs_from_json(as_failed.as_bytes());
+        assert_eq!(extracted.jobs.len(), rows, "{file}");
+        assert!(extracted.skipped.is_empty(), "{:?}", extracted.skipped);
+        assert_eq!(extracted.jobs[0].pandaid, first_pandaid);
+        let distinct: std::collections::BTreeSet<&str> = extracted
+            .jobs
+            .iter()
+            .map(|job| job.computingsite.as_str())
+            .collect();
+        assert_eq!(distinct.len(), sites, "{file}");
+        assert!(extracted.jobs.iter().all(|job| job.errors.is_empty()
+            && job.jeditaskid == 0
+            && job.modification_time == Timestamp::UNIX_EPOCH));
+        assert_eq!(extracted.problems.len(), rows);
+        assert!(extracted.problems[0].ends_with(
+            ": no modificationtime, no statechangetime, no endtime, no creationtime; dated \
+             1970-01-01T00:00:00Z so it is never a group's latest example"
+        ));
+        total += extracted.jobs.len();
+    }
+    assert_eq!(total, 2855);
 }

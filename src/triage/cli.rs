@@ -1,16 +1,18 @@
 //! `pandaops triage group FILE|-`: diagnostics from a file or a paste, grouped the way the console
 //! groups failed jobs, with a display template and an `ERROR_DIAG` regex for each group.
 //!
-//! The input is either one diagnostic per line, from PanDA or any other system, or CSV whose header
+//! The input is one diagnostic per line, from PanDA or any other system; or CSV whose header
 //! names a source, a code and a diagnostic column (`source`, `code`, `diagnostic` or `diag`; the
 //! `ERROR_SOURCE`, `ERROR_CODE`, `ERROR_DIAG` names of PanDA's tables work too), separated by
-//! commas, tabs or semicolons. Plain lines are grouped by pattern alone, CSV rows by (source, code,
-//! pattern) with the ids of [`super::group_errors`].
+//! commas, tabs or semicolons; or JSON job records, as [`super::extract::jobs_from_json`] reads
+//! them, of which every error of every failed or holding job is grouped. Plain lines are grouped
+//! by pattern alone, CSV rows and job errors by (source, code, pattern) with the ids of
+//! [`super::group_errors`].
 //!
-//! Operators paste messy lists, so a row that cannot be used is skipped and reported, never fatal;
-//! invalid UTF-8 is decoded lossily. Nothing read reaches the output unsanitised: ids are hex,
-//! templates go through [`crate::ui::text::sanitize`], and regexes write unseen characters as
-//! escapes.
+//! Operators paste messy lists, so a row or record that cannot be used is skipped and reported,
+//! never fatal; invalid UTF-8 is decoded lossily. Nothing read reaches the output unsanitised: ids
+//! are hex, templates go through [`crate::ui::text::sanitize`], and regexes write unseen characters
+//! as escapes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
@@ -20,8 +22,9 @@ use crate::domain::ErrorSource;
 use crate::ui::text::sanitize;
 
 use super::diag_regex::{DiagRegex, SIBLING_EXAMPLES, diag_regex_for, template};
+use super::extract::jobs_from_json;
 use super::group::group_id;
-use super::normalize;
+use super::{ErrorGroup, group_errors, normalize};
 
 /// The name used for standard input in messages.
 pub const STDIN_NAME: &str = "<stdin>";
@@ -32,6 +35,20 @@ const SIBLING_BUDGET: usize = 2000;
 /// Longest value quoted in a message about a skipped row.
 const MAX_QUOTED_CHARS: usize = 60;
 
+/// Skipped records and problems of JSON job records shown on standard error, of each kind; a
+/// download of a hundred thousand records with one field missing should not flood the terminal.
+const MAX_REPORTED: usize = 100;
+
+/// How to read the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// JSON job records when the input starts like them (`{"`, `[{`, `[]`, or an HTML page, which
+    /// is then reported as one), else CSV when the first line is a header, else plain lines.
+    Detect,
+    /// JSON job records, whatever the input starts with.
+    JobRecords,
+}
+
 /// How the input was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
@@ -39,6 +56,8 @@ pub enum InputFormat {
     Lines,
     /// CSV with source, code and diagnostic columns, split by this byte.
     Csv { delimiter: u8 },
+    /// JSON job records; every error of every failed or holding job is one diagnostic.
+    JobRecords,
 }
 
 /// One group of the input.
@@ -72,10 +91,29 @@ pub struct GroupSummary {
     pub format: InputFormat,
     /// Diagnostics grouped (empty lines and skipped rows not counted).
     pub diagnostics: usize,
-    /// `FILE:LINE: skipped: why`, one per row that could not be used, sanitised.
+    /// `FILE:LINE: skipped: why`, one per row that could not be used, sanitised; for job records
+    /// `FILE: skipped record N: why`.
     pub skipped: Vec<String>,
     /// Largest group first, ties by id.
     pub groups: Vec<InputGroup>,
+    /// What was found besides the errors, for JSON job records only.
+    pub job_records: Option<JobRecordsRead>,
+}
+
+/// JSON job records read by `triage group`, besides their errors. Messages are sanitised and start
+/// with the input's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobRecordsRead {
+    /// Failed and holding jobs.
+    pub jobs: usize,
+    /// Failed and holding jobs without any code above zero.
+    pub jobs_without_errors: usize,
+    /// Jobs neither failed nor holding.
+    pub ignored: usize,
+    /// `FILE: record N (pandaid P): why`, one per field that could not be used.
+    pub problems: Vec<String>,
+    /// Why reading stopped before the end of the input (an HTML page, JSON that breaks off).
+    pub broken: Option<String>,
 }
 
 /// Reading the input or writing the output failed; rows that cannot be used are not errors.
@@ -107,13 +145,14 @@ pub enum TriageInputError {
     },
 }
 
-/// `pandaops triage group FILE|-`: reads the file (or standard input for `-`), prints to standard
-/// output and reports skipped rows on standard error. Returns the exit status.
-pub fn group_command(file: &str) -> Result<i32, TriageInputError> {
+/// `pandaops triage group [--jobs] FILE|-`: reads the file (or standard input for `-`), prints to
+/// standard output and reports skipped rows on standard error. Returns the exit status: 1 when
+/// JSON job records break off or turn out to be an HTML page, else 0.
+pub fn group_command(file: &str, kind: InputKind) -> Result<i32, TriageInputError> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let (name, result) = if file == "-" {
-        let result = run_group(&mut io::stdin().lock(), STDIN_NAME, &mut out);
+        let result = run_group_as(&mut io::stdin().lock(), STDIN_NAME, kind, &mut out);
         (STDIN_NAME.to_string(), result)
     } else {
         let opened = File::open(file).map_err(|source| TriageInputError::Open {
@@ -122,7 +161,7 @@ pub fn group_command(file: &str) -> Result<i32, TriageInputError> {
         })?;
         (
             file.to_string(),
-            run_group(&mut BufReader::new(opened), file, &mut out),
+            run_group_as(&mut BufReader::new(opened), file, kind, &mut out),
         )
     };
 
@@ -139,21 +178,66 @@ pub fn group_command(file: &str) -> Result<i32, TriageInputError> {
         other => other?,
     };
 
-    for message in &summary.skipped {
-        eprintln!("{message}");
+    let name = sanitize(&name);
+    let Some(records) = &summary.job_records else {
+        for message in &summary.skipped {
+            eprintln!("{message}");
+        }
+        if summary.diagnostics == 0 {
+            eprintln!("{name}: no diagnostics found");
+        }
+        return Ok(0);
+    };
+
+    report_some(&summary.skipped, &name, "skipped records");
+    report_some(&records.problems, &name, "problems");
+    if let Some(why) = &records.broken {
+        eprintln!("{why}");
     }
-    if summary.diagnostics == 0 {
-        eprintln!("{}: no diagnostics found", sanitize(&name));
-    }
-    Ok(0)
+    eprintln!(
+        "{name}: {} failed or holding jobs ({} without an error code above zero), {} errors in {} \
+         groups; {} other jobs ignored, {} records skipped, {} problems",
+        records.jobs,
+        records.jobs_without_errors,
+        summary.diagnostics,
+        summary.groups.len(),
+        records.ignored,
+        summary.skipped.len(),
+        records.problems.len()
+    );
+    Ok(i32::from(records.broken.is_some()))
 }
 
-/// Groups the diagnostics of `input`: for each one `group_id<TAB>template`, then a blank line and
-/// one line per group, largest first: `count<TAB>group_id<TAB>source:code<TAB>template<TAB>regex`
-/// (`-` for the source and code of plain lines). `name_for_errors` names the input in messages.
+/// The first [`MAX_REPORTED`] messages, then how many more there were.
+fn report_some(messages: &[String], name: &str, what: &str) {
+    for message in messages.iter().take(MAX_REPORTED) {
+        eprintln!("{message}");
+    }
+    if messages.len() > MAX_REPORTED {
+        eprintln!(
+            "{name}: {} more {what} not shown",
+            messages.len() - MAX_REPORTED
+        );
+    }
+}
+
+/// [`run_group_as`] with the kind of input detected.
 pub fn run_group(
     input: &mut dyn BufRead,
     name_for_errors: &str,
+    out: &mut dyn Write,
+) -> Result<GroupSummary, TriageInputError> {
+    run_group_as(input, name_for_errors, InputKind::Detect, out)
+}
+
+/// Groups the diagnostics of `input`: for each one `group_id<TAB>template` (for job records, each
+/// error as `pandaid<TAB>source:code<TAB>group_id<TAB>template`), then a blank line and one line
+/// per group, largest first: `count<TAB>group_id<TAB>source:code<TAB>template<TAB>regex` (`-` for
+/// the source and code of plain lines). `name_for_errors` names the input in messages.
+pub fn run_group_as(
+    input: &mut dyn BufRead,
+    name_for_errors: &str,
+    kind: InputKind,
     out: &mut dyn Write,
 ) -> Result<GroupSummary, TriageInputError> {
     let name = sanitize(name_for_errors).into_owned();
@@ -166,6 +250,9 @@ pub fn run_group(
         })?;
     // Spreadsheets start their CSV exports with a byte order mark.
     let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    if kind == InputKind::JobRecords || starts_like_job_records(text) {
+        return group_job_records(text, &name, out);
+    }
 
     let mut skipped = Vec::new();
     let (format, entries) = match find_header(text) {
@@ -220,6 +307,122 @@ pub fn run_group(
         diagnostics: entries.len(),
         skipped,
         groups: summary_groups,
+        job_records: None,
+    })
+}
+
+/// JSON rather than diagnostics: `{` then a key, `[` then a record, a list or its end. A pasted
+/// log line such as `[Errno 2] No such file` or `{main} exited` stays a diagnostic. HTML pages
+/// count too, so that a login page saved instead of JSON is reported as one.
+fn starts_like_job_records(text: &[u8]) -> bool {
+    let mut bytes = text
+        .iter()
+        .copied()
+        .filter(|byte| !byte.is_ascii_whitespace());
+    let opening = bytes.next();
+    let next = bytes.next();
+    let json = matches!(
+        (opening, next),
+        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'['), Some(b'{' | b'[' | b']'))
+    );
+    let start = text.trim_ascii_start();
+    let head = start[..start.len().min(16)].to_ascii_lowercase();
+    let html = head.starts_with(b"<!doctype html") || head.starts_with(b"<html");
+    json || html
+}
+
+/// Every error of every failed or holding job in JSON job records, grouped with
+/// [`group_errors`]: the console's own groups, ids and counts.
+fn group_job_records(
+    text: &[u8],
+    name: &str,
+    out: &mut dyn Write,
+) -> Result<GroupSummary, TriageInputError> {
+    let extracted = jobs_from_json(text);
+    let groups = group_errors(&extracted.jobs);
+    let by_key: BTreeMap<(ErrorSource, i64, &str), &ErrorGroup> = groups
+        .iter()
+        .map(|group| ((group.source, group.code, group.pattern.as_str()), group))
+        .collect();
+
+    let write_error = |source| TriageInputError::Write { source };
+    let mut members: BTreeMap<GroupKey, Members> = BTreeMap::new();
+    let mut diagnostics = 0;
+    for job in &extracted.jobs {
+        for error in job.errors.iter().filter(|error| error.code > 0) {
+            let pattern = normalize(&error.diag);
+            let id = by_key
+                .get(&(error.source, error.code, pattern.as_str()))
+                .map_or_else(
+                    || group_id(error.source, error.code, &pattern),
+                    |group| group.id.clone(),
+                );
+            writeln!(
+                out,
+                "{}\t{}:{}\t{id}\t{}",
+                job.pandaid,
+                error.source.component(),
+                error.code,
+                template(&pattern)
+            )
+            .map_err(write_error)?;
+
+            let key = GroupKey {
+                source: Some(error.source),
+                code: Some(error.code),
+                pattern,
+            };
+            let group = members.entry(key).or_insert_with(|| Members {
+                id,
+                count: 0,
+                distinct: BTreeSet::new(),
+            });
+            group.count += 1;
+            group.distinct.insert(error.diag.clone());
+            diagnostics += 1;
+        }
+    }
+
+    let summary_groups = summarise(&members);
+    writeln!(out).map_err(write_error)?;
+    for group in &summary_groups {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            group.count,
+            group.id,
+            group.key(),
+            group.template,
+            group.regex.regex
+        )
+        .map_err(write_error)?;
+    }
+
+    let named = |messages: Vec<String>, how: &str| -> Vec<String> {
+        messages
+            .into_iter()
+            .map(|message| sanitize(&format!("{name}: {how}{message}")).into_owned())
+            .collect()
+    };
+    let jobs_without_errors = extracted
+        .jobs
+        .iter()
+        .filter(|job| job.errors.iter().all(|error| error.code <= 0))
+        .count();
+    Ok(GroupSummary {
+        format: InputFormat::JobRecords,
+        diagnostics,
+        skipped: named(extracted.skipped, "skipped "),
+        groups: summary_groups,
+        job_records: Some(JobRecordsRead {
+            jobs: extracted.jobs.len(),
+            jobs_without_errors,
+            ignored: extracted.ignored,
+            problems: named(extracted.problems, ""),
+            broken: extracted
+                .broken
+                .map(|why| sanitize(&format!("{name}: {why}")).into_owned()),
+        }),
     })
 }
 

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod diag_regex;
 pub mod export;
+pub mod extract;
 pub mod group;
 pub mod journal;
 pub mod normalize;
