@@ -78,9 +78,16 @@ pub fn group_errors<'a>(jobs: impl IntoIterator<Item = &'a FailedJob>) -> Vec<Er
             }
 
             group.jobs += 1;
-            group.tasks.insert(job.jeditaskid);
-            *group.sites.entry(job.computingsite.clone()).or_insert(0) += 1;
-            group.users.insert(job.produsername.clone());
+            // A job record without a task, site or user (0 or empty) adds none to the counts.
+            if job.jeditaskid != 0 {
+                group.tasks.insert(job.jeditaskid);
+            }
+            if !job.computingsite.is_empty() {
+                *group.sites.entry(job.computingsite.clone()).or_insert(0) += 1;
+            }
+            if !job.produsername.is_empty() {
+                group.users.insert(job.produsername.clone());
+            }
             group.first_seen = group.first_seen.min(job.modification_time);
             if job.modification_time >= group.last_seen {
                 group.last_seen = job.modification_time;
@@ -196,6 +203,19 @@ mod tests {
                 "Failed to stage-in file:/c/d.root timed out after 60 s".to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn jobs_without_task_site_or_user_add_none_to_the_counts() {
+        let mut anonymous = job(1, 0, "", 100, vec![pilot(1099, "x:1")]);
+        anonymous.produsername.clear();
+        let known = job(2, 10, "BNL", 100, vec![pilot(1099, "x:2")]);
+        let groups = group_errors(&[anonymous, known]);
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].jobs, 2);
+        assert_eq!(groups[0].tasks, BTreeSet::from([10]));
+        assert_eq!(groups[0].sites, BTreeMap::from([("BNL".to_string(), 1)]));
+        assert_eq!(groups[0].users, BTreeSet::from(["jdoe".to_string()]));
     }
 
     #[test]
