@@ -66,6 +66,16 @@ pub enum Command {
         #[command(subcommand)]
         action: TriageCommand,
     },
+    /// Resource-prediction models: train, evaluate, predict.
+    Model {
+        #[command(subcommand)]
+        action: crate::predict::cli::ModelCommand,
+    },
+    /// JEDI's scout rules replayed on the job records of one task.
+    Scout {
+        #[command(subcommand)]
+        action: crate::predict::cli::ScoutCommand,
+    },
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -246,6 +256,10 @@ pub fn main(cli: Cli) -> Result<i32> {
             *format,
             &paths.data_dir,
         )?),
+        Some(Command::Model { action }) => {
+            crate::predict::cli::model_command(action, &paths, cli.seed)
+        }
+        Some(Command::Scout { action }) => crate::predict::cli::scout_command(action, &paths),
         Some(Command::Triage { .. }) => Ok(0),
         None => console(&cli, &paths),
     }

@@ -10,6 +10,7 @@
 
 mod alerts;
 mod deployments;
+pub mod history;
 mod incidents;
 mod jobs;
 mod metrics;

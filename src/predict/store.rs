@@ -1,0 +1,148 @@
+//! The model file in the data folder: a versioned JSON document with the training report.
+//!
+//! A file written by an incompatible version (another format version or smartcore series, whose
+//! fitted trees do not read back) is not an error to the console: it says to retrain.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::model::{Predictor, Report};
+use crate::config::Paths;
+
+/// The model file's name in the data folder.
+pub const MODEL_FILE_NAME: &str = "models.json";
+/// Bumped whenever the stored structure changes.
+pub const FORMAT_VERSION: u32 = 1;
+/// smartcore changes its fitted-tree layout between series; a file of another series is refitted.
+pub const SMARTCORE_SERIES: &str = "0.7";
+const FORMAT_NAME: &str = "pandaops-models";
+
+pub fn model_path(paths: &Paths) -> PathBuf {
+    paths.data_dir.join(MODEL_FILE_NAME)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Header {
+    format: String,
+    format_version: u32,
+    crate_version: String,
+    smartcore: String,
+}
+
+#[derive(serde::Serialize)]
+struct Outgoing<'a> {
+    format: &'static str,
+    format_version: u32,
+    crate_version: &'static str,
+    smartcore: &'static str,
+    report: &'a Report,
+    predictor: &'a Predictor,
+}
+
+#[derive(serde::Deserialize)]
+struct Incoming {
+    report: Report,
+    predictor: Predictor,
+}
+
+/// Why no model could be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadError {
+    Missing(PathBuf),
+    Incompatible { path: PathBuf, found: String },
+    Unreadable { path: PathBuf, reason: String },
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LoadError::Missing(path) => write!(
+                f,
+                "no model file at {}; train one with `pandaops model train --from demo`",
+                path.display()
+            ),
+            LoadError::Incompatible { path, found } => write!(
+                f,
+                "{} was written by {found}, which this pandaops {} cannot read; retrain with \
+                 `pandaops model train`",
+                path.display(),
+                env!("CARGO_PKG_VERSION")
+            ),
+            LoadError::Unreadable { path, reason } => write!(
+                f,
+                "{} cannot be read ({reason}); retrain with `pandaops model train`",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// The file's bytes.
+pub fn to_bytes(predictor: &Predictor, report: &Report) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(&Outgoing {
+        format: FORMAT_NAME,
+        format_version: FORMAT_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION"),
+        smartcore: SMARTCORE_SERIES,
+        report,
+        predictor,
+    })
+    .map_err(|error| format!("cannot encode the models: {error}"))
+}
+
+/// Writes the file atomically (temporary file, sync, rename); returns its size in bytes.
+pub fn save(path: &Path, predictor: &Predictor, report: &Report) -> Result<usize, String> {
+    let bytes = to_bytes(predictor, report)?;
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)
+            .map_err(|error| format!("cannot create {}: {error}", folder.display()))?;
+    }
+    crate::triage::rules::write_atomically(path, &bytes)
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    Ok(bytes.len())
+}
+
+/// Reads a model file written by [`save`].
+pub fn load(path: &Path) -> Result<(Predictor, Report), LoadError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(LoadError::Missing(path.to_path_buf()));
+        }
+        Err(error) => {
+            return Err(LoadError::Unreadable {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            });
+        }
+    };
+    from_bytes(path, &bytes)
+}
+
+/// Reads a model file's bytes; `path` is only for messages.
+pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Predictor, Report), LoadError> {
+    let header: Header = serde_json::from_slice(bytes).map_err(|error| LoadError::Unreadable {
+        path: path.to_path_buf(),
+        reason: format!("not a pandaops model file: {error}"),
+    })?;
+    if header.format != FORMAT_NAME
+        || header.format_version != FORMAT_VERSION
+        || header.smartcore != SMARTCORE_SERIES
+    {
+        return Err(LoadError::Incompatible {
+            path: path.to_path_buf(),
+            found: format!(
+                "pandaops {} (model format {} {}, smartcore {})",
+                header.crate_version, header.format, header.format_version, header.smartcore
+            ),
+        });
+    }
+    let incoming: Incoming =
+        serde_json::from_slice(bytes).map_err(|error| LoadError::Unreadable {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        })?;
+    Ok((incoming.predictor, incoming.report))
+}
