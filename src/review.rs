@@ -204,6 +204,11 @@ mod tests {
 
         let (_journal, replay) = Journal::open(&path).unwrap();
         assert_eq!(replay.decisions.len(), 20);
+        // The known rules beside the journal come first (none here), then the journal.
+        assert!(matches!(
+            answered.try_recv(),
+            Ok(Message::KnownRules(Ok(rules))) if rules.is_empty()
+        ));
         assert!(matches!(
             answered.try_recv(),
             Ok(Message::JournalOpened(Ok(_)))

@@ -160,10 +160,20 @@ pub async fn run(
                         });
                     }
                 }
-                Effect::GroupErrors { generation, jobs } => {
+                Effect::GroupErrors {
+                    generation,
+                    jobs,
+                    suggester,
+                } => {
                     let done = work_tx.clone();
                     tokio::task::spawn_blocking(move || {
-                        let _ = done.blocking_send(app::group_now(generation, &jobs));
+                        let _ = done.blocking_send(app::group_now(generation, &jobs, &suggester));
+                    });
+                }
+                Effect::Suggest { groups, suggester } => {
+                    let done = work_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ = done.blocking_send(app::suggest_now(&groups, &suggester));
                     });
                 }
                 Effect::Suspend => {

@@ -88,8 +88,13 @@ pub fn render(
     app.update(Message::Resize(options.width, options.height));
     for event in demo::initial_feeds(&world) {
         for effect in app.update(Message::Source(event)) {
-            if let Effect::GroupErrors { generation, jobs } = effect {
-                app.update(group_now(generation, &jobs));
+            if let Effect::GroupErrors {
+                generation,
+                jobs,
+                suggester,
+            } = effect
+            {
+                app.update(group_now(generation, &jobs, &suggester));
             }
         }
     }

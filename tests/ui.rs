@@ -53,8 +53,13 @@ fn feed(app: &mut App, pane: PaneId, feed: Feed) {
         kind: SourceEventKind::Data(feed),
     };
     for effect in app.update(Message::Source(event)) {
-        if let Effect::GroupErrors { generation, jobs } = effect {
-            app.update(group_now(generation, &jobs));
+        if let Effect::GroupErrors {
+            generation,
+            jobs,
+            suggester,
+        } = effect
+        {
+            app.update(group_now(generation, &jobs, &suggester));
         }
     }
     app.update(Message::Source(SourceEvent {
@@ -547,6 +552,7 @@ fn a_grouping_result_for_replaced_jobs_is_dropped() {
         Effect::GroupErrors {
             generation: old,
             jobs: old_jobs,
+            suggester,
         },
     ] = first.as_slice()
     else {
@@ -556,6 +562,7 @@ fn a_grouping_result_for_replaced_jobs_is_dropped() {
         Effect::GroupErrors {
             generation: new,
             jobs: new_jobs,
+            ..
         },
     ] = second.as_slice()
     else {
@@ -563,8 +570,8 @@ fn a_grouping_result_for_replaced_jobs_is_dropped() {
     };
     assert!(new > old);
 
-    app.update(group_now(*new, new_jobs));
-    app.update(group_now(*old, old_jobs));
+    app.update(group_now(*new, new_jobs, suggester));
+    app.update(group_now(*old, old_jobs, suggester));
     assert_eq!(
         app.triage.total(),
         1,
@@ -590,10 +597,17 @@ fn triage_says_it_is_grouping_until_the_groups_arrive() {
     assert!(text.contains("grouping failed and holding jobs…"), "{text}");
     assert!(!text.contains("no failed or holding jobs"));
 
-    let [Effect::GroupErrors { generation, jobs }] = effects.as_slice() else {
+    let [
+        Effect::GroupErrors {
+            generation,
+            jobs,
+            suggester,
+        },
+    ] = effects.as_slice()
+    else {
         panic!("expected one grouping effect")
     };
-    app.update(group_now(*generation, jobs));
+    app.update(group_now(*generation, jobs, suggester));
     let text = render_app(&app, 120, 40);
     assert!(!text.contains("grouping"), "{text}");
     assert!(text.contains("pilot:1099"));
@@ -797,8 +811,15 @@ fn run_effects(
     effects: Vec<Effect>,
 ) {
     for effect in effects {
-        if let Effect::SaveDecision { group_id, entry } = effect {
-            app.update(pandaops::review::append(journal, group_id, entry));
+        match effect {
+            Effect::SaveDecision { group_id, entry } => {
+                let more = app.update(pandaops::review::append(journal, group_id, entry));
+                run_effects(app, journal, more);
+            }
+            Effect::Suggest { groups, suggester } => {
+                app.update(pandaops::app::suggest_now(&groups, &suggester));
+            }
+            _ => {}
         }
     }
 }
@@ -1415,5 +1436,137 @@ fn groups_a_database_rule_covers_are_not_suggested_again() {
     };
     assert!(candidates.iter().all(|c| c.decision.group_id != checksum));
     assert_eq!(candidates.len(), 2);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// The cells of one frame, for looking at styles.
+fn frame_buffer(app: &App, width: u16, height: u16) -> ratatui::buffer::Buffer {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height))
+        .expect("a test terminal");
+    terminal
+        .draw(|frame| pandaops::ui::draw(frame, app))
+        .expect("a frame");
+    terminal.backend().buffer().clone()
+}
+
+/// Where the edit form draws its cursor: the one reversed cell right of the field labels.
+fn drawn_cursor(buffer: &ratatui::buffer::Buffer, row_text: &str) -> Option<(u16, u16)> {
+    use ratatui::style::Modifier;
+    let area = buffer.area;
+    for y in area.top()..area.bottom() {
+        let line: String = (area.left()..area.right())
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if !line.contains(row_text) {
+            continue;
+        }
+        for x in area.left()..area.right() {
+            if buffer[(x, y)].modifier.contains(Modifier::REVERSED) {
+                return Some((x, y));
+            }
+        }
+    }
+    None
+}
+
+// B09: the textarea's cursor after wide and combining characters.
+#[test]
+fn the_note_cursor_stays_on_the_right_cell_after_wide_characters() {
+    let (mut app, _journal, path) = review_app();
+    select_group(&mut app, "timed out");
+    key(&mut app, KeyCode::Char('e'));
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(
+        app.edit.as_ref().unwrap().focus,
+        pandaops::app::edit::Field::Note
+    );
+    typed(&mut app, "确认 ok");
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Left);
+    }
+    typed(&mut app, "X");
+    assert_eq!(app.edit.as_ref().unwrap().note.lines(), ["确认X ok"]);
+    let buffer = frame_buffer(&app, 140, 40);
+    let (x, y) = drawn_cursor(&buffer, "note").expect("a cursor cell on the note line");
+    // The note's text starts after the 20-cell label column; 确认 takes 4 cells and X one, so the
+    // cursor (on the space after X) is the 6th cell of the field.
+    let label_end = (buffer.area.left()..buffer.area.right())
+        .find(|&cx| buffer[(cx, y)].symbol() == "确")
+        .expect("the note text on screen");
+    assert_eq!(x, label_end + 5);
+
+    // A description far wider than its field scrolls; nothing is drawn past the form's border.
+    for _ in 0..2 {
+        key(&mut app, KeyCode::BackTab);
+    }
+    assert_eq!(
+        app.edit.as_ref().unwrap().focus,
+        pandaops::app::edit::Field::Description
+    );
+    app.update(Message::Paste("界".repeat(120)));
+    let buffer = frame_buffer(&app, 80, 24);
+    let text = pandaops::snapshot::buffer_text(&buffer);
+    for line in text.lines().filter(|l| l.contains('界')) {
+        assert!(line.contains('║'), "{line}");
+        let inside = line.split('║').nth(1).unwrap_or_default();
+        assert!(pandaops::ui::text::width(inside) <= 78, "{line}");
+    }
+    assert!(drawn_cursor(&buffer, "description").is_some(), "{text}");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn suggestions_are_worked_out_again_off_the_ui_task_after_a_decision() {
+    let (mut app, mut journal, path) = review_app();
+    let id = select_group(&mut app, "checksum");
+    let before = app.triage.selected().unwrap().suggestion.clone();
+    assert!(
+        !before.because.iter().any(|b| b.starts_with("decided")),
+        "{before:?}"
+    );
+    key(&mut app, KeyCode::Char('e'));
+    key(&mut app, KeyCode::Right); // user
+    let effects = ctrl(&mut app, 's');
+    // Saving answers with the journal's state; learning from it asks for new suggestions, which
+    // the event loop works out off the UI task (run_effects does it here).
+    run_effects(&mut app, &mut journal, effects);
+    let row = app.triage.rows().iter().find(|r| r.group.id == id).unwrap();
+    assert_eq!(row.suggestion.label.error_class, "user");
+    assert!(
+        row.suggestion.because[0].starts_with("decided"),
+        "{:?}",
+        row.suggestion.because
+    );
+    // A sibling now names the decision among its similar groups.
+    let sibling = app
+        .triage
+        .rows()
+        .iter()
+        .find(|r| r.group.pattern.contains("rucio download"))
+        .unwrap();
+    assert!(
+        sibling
+            .suggestion
+            .because
+            .iter()
+            .any(|b| b.starts_with("similar: pilot:1099")),
+        "{:?}",
+        sibling.suggestion.because
+    );
+
+    // Undoing it makes the suggester forget it.
+    key(&mut app, KeyCode::Char('u'));
+    let effects = key(&mut app, KeyCode::Char('y'));
+    run_effects(&mut app, &mut journal, effects);
+    let row = app.triage.rows().iter().find(|r| r.group.id == id).unwrap();
+    assert!(
+        !row.suggestion
+            .because
+            .iter()
+            .any(|b| b.starts_with("decided")),
+        "{row:?}"
+    );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

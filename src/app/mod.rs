@@ -30,7 +30,7 @@ use crate::domain::{
 use crate::keymap::{Context, Keymap};
 use crate::triage::journal::{Draft, Entry, SavedDecision, Verdict};
 use crate::triage::rules::RuleSet;
-use crate::triage::suggest::Suggester;
+use crate::triage::suggest::{Suggester, Suggestion};
 use crate::triage::{ErrorGroup, group_errors};
 use crate::ui::layout;
 use crate::ui::theme::Theme;
@@ -57,10 +57,17 @@ pub enum Message {
     Source(SourceEvent),
     Tick(Timestamp),
     Resize(u16, u16),
-    /// Error groups computed off the UI task for the failed jobs of `generation`.
+    /// Error groups computed off the UI task for the failed jobs of `generation`, each with the
+    /// suggestion of the suggester of `suggester_version`.
     Grouped {
         generation: u64,
-        groups: Vec<ErrorGroup>,
+        groups: Vec<(ErrorGroup, Suggestion)>,
+        suggester_version: u64,
+    },
+    /// Suggestions worked out again, off the UI task, after the suggester learned something.
+    Suggested {
+        suggester_version: u64,
+        suggestions: Vec<(String, Suggestion)>,
     },
     /// The decisions journal is open (its standing verdicts) or could not be opened (why).
     JournalOpened(Result<JournalSummary, String>),
@@ -94,6 +101,13 @@ pub enum Effect {
     GroupErrors {
         generation: u64,
         jobs: Vec<Arc<Vec<FailedJob>>>,
+        suggester: SharedSuggester,
+    },
+    /// Suggest again for these groups (heavy: off the UI task) and answer with
+    /// [`Message::Suggested`].
+    Suggest {
+        groups: Vec<ErrorGroup>,
+        suggester: SharedSuggester,
     },
     /// Append a decision to the journal (off the UI task) and answer with
     /// [`Message::DecisionSaved`].
@@ -104,6 +118,36 @@ pub enum Effect {
     /// Leave raw mode, stop the process (Ctrl+Z), and come back.
     Suspend,
     Quit,
+}
+
+/// The suggester as it was when work was handed off the UI task, and its version.
+#[derive(Debug, Clone)]
+pub struct SharedSuggester {
+    pub version: u64,
+    pub suggester: Arc<Suggester>,
+}
+
+impl PartialEq for SharedSuggester {
+    fn eq(&self, other: &SharedSuggester) -> bool {
+        self.version == other.version && Arc::ptr_eq(&self.suggester, &other.suggester)
+    }
+}
+
+impl SharedSuggester {
+    /// Suggestions for groups. A model that panics gives "no suggestion" for that group, never a
+    /// dead console (field report B22).
+    pub fn suggest(&self, group: &ErrorGroup) -> Suggestion {
+        let suggester = &self.suggester;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| suggester.suggest(group)))
+            .unwrap_or_else(|_| Suggestion {
+                label: crate::triage::suggest::UNKNOWN,
+                confidence: 0.0,
+                because: vec![
+                    "no suggestion: the model failed on this group (see the log)".to_string(),
+                ],
+                basis: crate::triage::suggest::Basis::Nothing,
+            })
+    }
 }
 
 /// An overlay drawn over the panes.
@@ -210,8 +254,11 @@ pub struct App {
     pub alerts: TableView<Alert>,
     pub tasks: TableView<crate::domain::Task>,
     pub triage: TableView<GroupRow>,
-    /// Suggests a classification for each group; learns from the operators' decisions.
-    pub suggester: Suggester,
+    /// Suggests a classification for each group; learns from the operators' decisions. Shared
+    /// with the work done off the UI task; learning copies it if that work still holds it.
+    pub suggester: Arc<Suggester>,
+    /// Counts what the suggester has learned; suggestions of an older version are redone.
+    pub suggester_version: u64,
     /// The operators' decisions by group id, and whether each is saved.
     pub reviews: BTreeMap<String, Review>,
     /// Edits in progress by group id, as the journal holds them.
@@ -280,7 +327,8 @@ impl App {
             alerts: TableView::new("severity", false),
             tasks: TableView::new("jeditaskid", true),
             triage: TableView::new("jobs", true),
-            suggester: Suggester::seeded(),
+            suggester: Arc::new(Suggester::seeded()),
+            suggester_version: 0,
             reviews: BTreeMap::new(),
             drafts: BTreeMap::new(),
             edit: None,
@@ -337,26 +385,61 @@ impl App {
         match message {
             Message::Key(key) => self.on_key(key),
             Message::Source(event) => self.on_source(event),
-            Message::Grouped { generation, groups } => {
+            Message::Grouped {
+                generation,
+                groups,
+                suggester_version,
+            } => {
                 // A result for jobs that have since been replaced is dropped.
-                if generation == self.triage_generation {
-                    self.triage_grouping = false;
+                if generation != self.triage_generation {
+                    return Vec::new();
+                }
+                self.triage_grouping = false;
+                self.dirty = true;
+                let rows: Vec<GroupRow> = groups
+                    .into_iter()
+                    .map(|(group, suggestion)| GroupRow {
+                        suggestion,
+                        review: self.reviews.get(&group.id).cloned(),
+                        draft: self.drafts.contains_key(&group.id),
+                        known: known_match(&self.known_rules, &group),
+                        group,
+                    })
+                    .collect();
+                if self.triage.rows() != rows.as_slice() {
+                    self.triage.set_rows(rows);
+                }
+                let groups: Vec<ErrorGroup> =
+                    self.triage.rows().iter().map(|r| r.group.clone()).collect();
+                let learned = self.learn_standing(&groups);
+                // Suggestions made by a suggester that has learned since are redone.
+                if learned || suggester_version != self.suggester_version {
+                    return self.resuggest();
+                }
+                Vec::new()
+            }
+            Message::Suggested {
+                suggester_version,
+                suggestions,
+            } => {
+                if suggester_version != self.suggester_version {
+                    return Vec::new();
+                }
+                let mut by_id: BTreeMap<String, Suggestion> = suggestions.into_iter().collect();
+                let rows: Vec<GroupRow> = self
+                    .triage
+                    .rows()
+                    .iter()
+                    .map(|row| GroupRow {
+                        suggestion: by_id
+                            .remove(&row.group.id)
+                            .unwrap_or_else(|| row.suggestion.clone()),
+                        ..row.clone()
+                    })
+                    .collect();
+                if self.triage.rows() != rows.as_slice() {
+                    self.triage.set_rows(rows);
                     self.dirty = true;
-                    self.learn_standing(&groups);
-                    // Suggesting is a few map look-ups per group: cheap enough for this task.
-                    let rows: Vec<GroupRow> = groups
-                        .into_iter()
-                        .map(|group| GroupRow {
-                            suggestion: self.suggester.suggest(&group),
-                            review: self.reviews.get(&group.id).cloned(),
-                            draft: self.drafts.contains_key(&group.id),
-                            known: known_match(&self.known_rules, &group),
-                            group,
-                        })
-                        .collect();
-                    if self.triage.rows() != rows.as_slice() {
-                        self.triage.set_rows(rows);
-                    }
                 }
                 Vec::new()
             }
@@ -391,8 +474,7 @@ impl App {
             }
             Message::JournalOpened(Ok(summary)) => {
                 self.journal = JournalStatus::Ready;
-                self.on_journal_opened(summary);
-                Vec::new()
+                self.on_journal_opened(summary)
             }
             Message::JournalOpened(Err(reason)) => {
                 self.error(format!("decisions cannot be saved: {reason}"));
@@ -430,10 +512,7 @@ impl App {
                 group_id,
                 kind,
                 result,
-            } => {
-                self.on_saved(group_id, kind, result);
-                Vec::new()
-            }
+            } => self.on_saved(group_id, kind, result),
             Message::Paste(text) => {
                 if self.dialog.is_some() {
                     return Vec::new();
@@ -520,6 +599,7 @@ impl App {
                 vec![Effect::GroupErrors {
                     generation: self.triage_generation,
                     jobs: self.source_jobs.values().cloned().collect(),
+                    suggester: self.shared_suggester(),
                 }]
             }
             SourceEventKind::Data(feed) => {
@@ -1222,12 +1302,36 @@ fn find<'a, R: TableRow>(table: &'a TableView<R>, id: &R::Id) -> Option<&'a R> {
     table.rows().iter().find(|row| &row.id() == id)
 }
 
-/// Carries out a grouping effect on the spot; for the snapshot and the tests, where there is no
-/// UI task to keep free.
-pub fn group_now(generation: u64, jobs: &[Arc<Vec<FailedJob>>]) -> Message {
+/// Groups failed jobs and suggests a classification for each group: the work of
+/// [`Effect::GroupErrors`], run off the UI task by the event loop, and on the spot by the snapshot
+/// and the tests.
+pub fn group_now(
+    generation: u64,
+    jobs: &[Arc<Vec<FailedJob>>],
+    suggester: &SharedSuggester,
+) -> Message {
+    let groups = group_errors(jobs.iter().flat_map(|list| list.iter()));
     Message::Grouped {
         generation,
-        groups: group_errors(jobs.iter().flat_map(|list| list.iter())),
+        groups: groups
+            .into_iter()
+            .map(|group| {
+                let suggestion = suggester.suggest(&group);
+                (group, suggestion)
+            })
+            .collect(),
+        suggester_version: suggester.version,
+    }
+}
+
+/// The work of [`Effect::Suggest`].
+pub fn suggest_now(groups: &[ErrorGroup], suggester: &SharedSuggester) -> Message {
+    Message::Suggested {
+        suggester_version: suggester.version,
+        suggestions: groups
+            .iter()
+            .map(|group| (group.id.clone(), suggester.suggest(group)))
+            .collect(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! screen follows the journal rather than a guess (after an undo, the decision that stands again).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
@@ -18,7 +19,7 @@ use crate::triage::suggest::{Label, words};
 
 use super::edit::{self, EditForm};
 use super::rows::{GroupRow, Review, ReviewState};
-use super::{App, Effect, JournalStatus, JournalSummary, SaveKind, Standing};
+use super::{App, Effect, JournalStatus, JournalSummary, SaveKind, SharedSuggester, Standing};
 
 /// How often an open edit form writes its draft, at most.
 const DRAFT_INTERVAL_SECS: i64 = 2;
@@ -125,7 +126,7 @@ pub enum Dialog {
 }
 
 impl App {
-    pub(super) fn on_journal_opened(&mut self, summary: JournalSummary) {
+    pub(super) fn on_journal_opened(&mut self, summary: JournalSummary) -> Vec<Effect> {
         for (group, saved) in summary.decisions {
             self.reviews.insert(
                 group,
@@ -145,8 +146,13 @@ impl App {
             ));
         }
         let groups: Vec<ErrorGroup> = self.triage.rows().iter().map(|r| r.group.clone()).collect();
-        self.learn_standing(&groups);
+        let learned = self.learn_standing(&groups);
         self.refresh_reviews();
+        if learned {
+            self.resuggest()
+        } else {
+            Vec::new()
+        }
     }
 
     /// Folds the journal's answer about one entry into the reviews and drafts.
@@ -155,7 +161,8 @@ impl App {
         group_id: String,
         kind: SaveKind,
         result: Result<Box<Standing>, String>,
-    ) {
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
         match (kind, result) {
             (SaveKind::Decision | SaveKind::Undo, Ok(standing)) => {
                 self.set_standing(&group_id, standing.decision);
@@ -174,7 +181,17 @@ impl App {
                     ));
                 }
                 if let Some(group) = self.row_group(&group_id) {
-                    self.learn_standing(&[group]);
+                    // What the suggester learned from a decision now taken back is forgotten.
+                    let forgot = !self.reviews.contains_key(&group_id)
+                        && self.learned.remove(&group_id).is_some()
+                        && Arc::make_mut(&mut self.suggester).forget(&group);
+                    if forgot {
+                        self.suggester_version += 1;
+                    }
+                    let learned = self.learn_standing(std::slice::from_ref(&group));
+                    if forgot || learned {
+                        effects = self.resuggest();
+                    }
                 }
             }
             (SaveKind::Decision, Err(reason)) => {
@@ -203,6 +220,26 @@ impl App {
             }
         }
         self.refresh_reviews();
+        effects
+    }
+
+    /// The suggester for work off the UI task.
+    pub(super) fn shared_suggester(&self) -> SharedSuggester {
+        SharedSuggester {
+            version: self.suggester_version,
+            suggester: Arc::clone(&self.suggester),
+        }
+    }
+
+    /// Asks for the suggestions of every group again, off the UI task.
+    pub(super) fn resuggest(&self) -> Vec<Effect> {
+        if self.triage.rows().is_empty() {
+            return Vec::new();
+        }
+        vec![Effect::Suggest {
+            groups: self.triage.rows().iter().map(|r| r.group.clone()).collect(),
+            suggester: self.shared_suggester(),
+        }]
     }
 
     fn set_standing(&mut self, group_id: &str, standing: Option<SavedDecision>) {
@@ -258,8 +295,10 @@ impl App {
         }
     }
 
-    /// Teaches the suggester the confirmed and edited decisions it has not learned yet.
-    pub(super) fn learn_standing(&mut self, groups: &[ErrorGroup]) {
+    /// Teaches the suggester the confirmed and edited decisions it has not learned yet, with one
+    /// refit; says whether it learned anything.
+    pub(super) fn learn_standing(&mut self, groups: &[ErrorGroup]) -> bool {
+        let mut new: Vec<(&ErrorGroup, Label, u64)> = Vec::new();
         for group in groups {
             let Some(review) = self.reviews.get(&group.id) else {
                 continue;
@@ -270,10 +309,18 @@ impl App {
             if review.verdict() == Verdict::Rejected || self.learned.get(&group.id) == Some(&seq) {
                 continue;
             }
-            let label = label_of(&review.decision);
-            self.suggester.learn(group, label);
+            new.push((group, label_of(&review.decision), seq));
+        }
+        if new.is_empty() {
+            return false;
+        }
+        Arc::make_mut(&mut self.suggester)
+            .learn_all(new.iter().map(|(group, label, _)| (*group, *label)));
+        for (group, _, seq) in new {
             self.learned.insert(group.id.clone(), seq);
         }
+        self.suggester_version += 1;
+        true
     }
 
     /// Puts the review states into the Triage rows (the selection stays where it is).

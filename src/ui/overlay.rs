@@ -67,7 +67,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         ("theme <name>", "switch theme"),
         (
             "queue <name>",
-            "Triage queue: all, unreviewed, suggested, drafts, confirmed, rejected, unsaved",
+            "show a part of the Triage queue (tab lists them: unreviewed, known, …)",
         ),
         ("undo", "take back the last Triage decision (asks first)"),
         ("zoom, help, refresh, quit", "as the keys"),
@@ -83,7 +83,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         theme.muted,
     ));
     lines.push(Line::styled(
-        "Pasted text goes into the filter or command line as text.",
+        "Pasted text goes into the filter, the command line or the edit form as text.",
         theme.muted,
     ));
     lines.push(Line::styled(
