@@ -48,6 +48,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         10_000,
         &mut |_, _| {},
     );
+    let mut feature_runs = Vec::new();
+    for _ in 0..15 {
+        let started = Instant::now();
+        let features: Vec<pandaops::predict::Features> = tasks
+            .iter()
+            .map(pandaops::predict::Features::from_task)
+            .collect();
+        feature_runs.push(started.elapsed());
+        assert_eq!(features.len(), tasks.len());
+    }
+    println!(
+        "read the features of {} tasks alone: median {:.1} ms",
+        tasks.len(),
+        median(feature_runs).as_secs_f64() * 1000.0
+    );
+
     let mut predict_runs = Vec::new();
     for _ in 0..15 {
         let started = Instant::now();

@@ -350,6 +350,16 @@ fn the_model_file_round_trips_and_asks_to_retrain_when_incompatible() {
         "{error}"
     );
 
+    // A tree whose node points back at itself would loop inside smartcore: refused.
+    let damaged = text.replacen("\"true_child\":1,", "\"true_child\":0,", 1);
+    assert_ne!(damaged, text);
+    fs::write(&path, damaged).unwrap();
+    let error = store::load(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("is damaged") && error.contains("retrain"),
+        "{error}"
+    );
+
     fs::write(&path, "not json").unwrap();
     let error = store::load(&path).unwrap_err().to_string();
     assert!(error.contains("retrain"), "{error}");
@@ -512,6 +522,14 @@ fn scout_replay_on_the_real_job_records() {
         assert!(!scouted.contains('—'), "{}: {scouted}", path.display());
     }
     assert_eq!(files, 5);
+}
+
+#[test]
+fn a_predictor_can_move_to_another_thread() {
+    fn sendable<T: Send + Sync + 'static>() {}
+    sendable::<pandaops::predict::Predictor>();
+    sendable::<pandaops::predict::Prediction>();
+    sendable::<pandaops::predict::Report>();
 }
 
 #[test]

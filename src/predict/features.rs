@@ -54,14 +54,9 @@ pub const VALID_PAIRS: [(&str, &str); 8] = [
 /// is cut to its last two `-` separated parts first, then anything not kept is `others`.
 pub fn processing_type_bucket(processingtype: &str) -> &'static str {
     let trimmed = processingtype.trim();
-    let dashes = trimmed.matches('-').count();
-    let candidate = if dashes >= 2 {
-        let mut parts = trimmed.rsplitn(3, '-');
-        let last = parts.next().unwrap_or_default();
-        let before = parts.next().unwrap_or_default();
-        format!("{before}-{last}")
-    } else {
-        trimmed.to_string()
+    let candidate = match trimmed.rmatch_indices('-').nth(1) {
+        Some((at, _)) => &trimmed[at + 1..],
+        None => trimmed,
     };
     KEPT_PROCESSING_TYPES
         .into_iter()
@@ -93,14 +88,12 @@ pub fn framework_bucket(transhome: &str) -> &'static str {
 /// per event depends strongly on the process (a generator and its settings), which none of the
 /// published features carry.
 pub fn process_key(taskname: &str) -> Option<String> {
-    let parts: Vec<&str> = taskname.split('.').collect();
-    let first = parts.first()?;
+    let mut parts = taskname.split('.');
+    let first = parts.next()?;
     let production =
         first.starts_with("mc") || first.starts_with("data") || first.starts_with("valid");
-    (production && parts.len() >= 4)
-        .then(|| parts.get(2).map(|part| part.to_string()))
-        .flatten()
-        .filter(|key| !key.is_empty())
+    let key = parts.nth(1)?;
+    (production && parts.next().is_some() && !key.is_empty()).then(|| key.to_string())
 }
 
 /// The fields a prediction reads, as numbers that may be anything a source sent.
@@ -130,6 +123,14 @@ impl TaskInputs {
             dataset_count: task.dataset_count.map(f64::from),
         }
     }
+}
+
+/// The names of a task that features read, borrowed.
+struct Names<'a> {
+    taskname: &'a str,
+    prodsourcelabel: &'a str,
+    processingtype: &'a str,
+    transhome: &'a str,
 }
 
 /// A task's features after checking, with what was odd about them.
@@ -180,11 +181,30 @@ fn checked_count(name: &str, value: Option<f64>, flags: &mut Vec<String>) -> Opt
 
 impl Features {
     pub fn from_inputs(inputs: &TaskInputs) -> Features {
+        Features::from_fields(
+            Names {
+                taskname: &inputs.taskname,
+                prodsourcelabel: &inputs.prodsourcelabel,
+                processingtype: &inputs.processingtype,
+                transhome: &inputs.transhome,
+            },
+            [
+                inputs.n_files,
+                inputs.total_events,
+                inputs.dataset_count,
+                inputs.corecount,
+            ],
+        )
+    }
+
+    /// From the names and the numbers (files, events, datasets, cores) of a task.
+    fn from_fields(names: Names<'_>, numbers: [Option<f64>; 4]) -> Features {
+        let [n_files, total_events, dataset_count, corecount] = numbers;
         let mut flags = Vec::new();
-        let n_files = checked_count("n_files", inputs.n_files, &mut flags);
-        let total_events = checked_count("total_events", inputs.total_events, &mut flags);
-        let dataset_count = checked_count("dataset_count", inputs.dataset_count, &mut flags);
-        let corecount = match checked_count("corecount", inputs.corecount, &mut flags) {
+        let n_files = checked_count("n_files", n_files, &mut flags);
+        let total_events = checked_count("total_events", total_events, &mut flags);
+        let dataset_count = checked_count("dataset_count", dataset_count, &mut flags);
+        let corecount = match checked_count("corecount", corecount, &mut flags) {
             Some(cores) if cores < 1.0 => {
                 flags.push(format!("corecount {cores} is below 1; 1 is used"));
                 Some(1.0)
@@ -192,16 +212,16 @@ impl Features {
             other => other,
         };
 
-        let label = inputs.prodsourcelabel.trim();
+        let label = names.prodsourcelabel.trim();
         let production = label == "managed";
         if label != "managed" && label != "user" {
             flags.push(format!(
                 "prodsourcelabel {label:?} is neither managed nor user; read as user"
             ));
         }
-        let processing_type = processing_type_bucket(&inputs.processingtype);
-        let framework = framework_bucket(&inputs.transhome);
-        if inputs.transhome.trim().is_empty() {
+        let processing_type = processing_type_bucket(names.processingtype);
+        let framework = framework_bucket(names.transhome);
+        if names.transhome.trim().is_empty() {
             flags.push("transhome missing; framework read as others".to_string());
         }
         let eligible = production
@@ -217,14 +237,27 @@ impl Features {
             production,
             processing_type,
             framework,
-            process: process_key(&inputs.taskname),
+            process: process_key(names.taskname),
             flags,
             eligible,
         }
     }
 
     pub fn from_task(task: &Task) -> Features {
-        Features::from_inputs(&TaskInputs::from_task(task))
+        Features::from_fields(
+            Names {
+                taskname: &task.taskname,
+                prodsourcelabel: &task.prodsourcelabel,
+                processingtype: &task.processingtype,
+                transhome: &task.transhome,
+            },
+            [
+                task.n_files.map(|n| n as f64),
+                task.total_events.map(|n| n as f64),
+                task.dataset_count.map(f64::from),
+                task.corecount.map(f64::from),
+            ],
+        )
     }
 
     /// Why the task is outside the published scope, or `None` when it is inside.

@@ -70,7 +70,7 @@ pub struct TrainOptions {
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
-            n_trees: 20,
+            n_trees: 16,
             max_depth: 12,
             min_samples_leaf: 25,
             seed: 7,
@@ -289,6 +289,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether the models learned from the simulated PanDA, which the console must say.
+    pub fn trained_on_simulated_data(&self) -> bool {
+        self.source.starts_with("demo")
+    }
+
     /// Per target, how the model compares with the baseline: ahead with a lower MAE and a
     /// higher R² (IO: a higher accuracy), level with the same IO accuracy, else behind.
     pub fn verdicts(&self) -> Vec<(String, Verdict)> {

@@ -121,12 +121,65 @@ pub fn load(path: &Path) -> Result<(Predictor, Report), LoadError> {
     from_bytes(path, &bytes)
 }
 
+/// The forests inside a model file, as paths into its JSON.
+const FORESTS: [&str; 5] = [
+    "/predictor/ramcount/forest",
+    "/predictor/cputime/forest",
+    "/predictor/efficiency/forest",
+    "/predictor/io/forest",
+    "/predictor/io/class_forest",
+];
+
+/// Checks that every tree of a stored forest can be walked: smartcore indexes nodes without
+/// checking, so a damaged file could otherwise panic or loop inside a prediction. Children come
+/// after their parent when smartcore grows a tree, so requiring that rules out cycles.
+fn check_forests(document: &serde_json::Value) -> Result<(), String> {
+    for forest in FORESTS {
+        let trees = document
+            .pointer(&format!("{forest}/forest_regressor/trees"))
+            .and_then(|trees| trees.as_array())
+            .filter(|trees| !trees.is_empty())
+            .ok_or_else(|| format!("{forest} has no trees"))?;
+        for (index, tree) in trees.iter().enumerate() {
+            let nodes = tree
+                .get("nodes")
+                .and_then(|nodes| nodes.as_array())
+                .filter(|nodes| !nodes.is_empty())
+                .ok_or_else(|| format!("{forest}: tree {index} has no nodes"))?;
+            for (at, node) in nodes.iter().enumerate() {
+                let child = |name: &str| node.get(name).and_then(|child| child.as_u64());
+                let feature = node.get("split_feature").and_then(|f| f.as_u64());
+                let fine = match (child("true_child"), child("false_child")) {
+                    (None, None) => true,
+                    (Some(yes), Some(no)) => {
+                        let inside =
+                            |child: u64| child as usize > at && (child as usize) < nodes.len();
+                        inside(yes)
+                            && inside(no)
+                            && feature
+                                .is_some_and(|f| (f as usize) < super::features::ENCODED_WIDTH)
+                    }
+                    _ => false,
+                };
+                if !fine {
+                    return Err(format!("{forest}: tree {index} node {at} is damaged"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Reads a model file's bytes; `path` is only for messages.
 pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Predictor, Report), LoadError> {
-    let header: Header = serde_json::from_slice(bytes).map_err(|error| LoadError::Unreadable {
+    let unreadable = |reason: String| LoadError::Unreadable {
         path: path.to_path_buf(),
-        reason: format!("not a pandaops model file: {error}"),
-    })?;
+        reason,
+    };
+    let document: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|error| unreadable(format!("not a pandaops model file: {error}")))?;
+    let header: Header = serde_json::from_value(document.clone())
+        .map_err(|error| unreadable(format!("not a pandaops model file: {error}")))?;
     if header.format != FORMAT_NAME
         || header.format_version != FORMAT_VERSION
         || header.smartcore != SMARTCORE_SERIES
@@ -139,10 +192,8 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<(Predictor, Report), Load
             ),
         });
     }
+    check_forests(&document).map_err(unreadable)?;
     let incoming: Incoming =
-        serde_json::from_slice(bytes).map_err(|error| LoadError::Unreadable {
-            path: path.to_path_buf(),
-            reason: error.to_string(),
-        })?;
+        serde_json::from_value(document).map_err(|error| unreadable(error.to_string()))?;
     Ok((incoming.predictor, incoming.report))
 }
