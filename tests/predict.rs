@@ -419,6 +419,69 @@ fn train_from_demo_then_eval_shows_the_model_ahead_of_the_baseline() {
 }
 
 #[test]
+fn train_from_a_saved_tasks_response() {
+    let home = Home::new("file");
+    // The synthetic tasks as BigPanDA writes them: numbers sometimes as strings, CPU time in
+    // milli units below 10, memory per job for some, creation dates without a zone, and a few
+    // records that cannot be used.
+    let mut records: Vec<serde_json::Value> = synthetic(600, 8)
+        .iter()
+        .map(|row| {
+            let cpu = row.labels.cputime_hs06s_per_event.unwrap();
+            let (cputime, unit) = if cpu < 10.0 {
+                (cpu * 1000.0, "mHS06sPerEvent")
+            } else {
+                (cpu, "HS06sPerEvent")
+            };
+            let created = row
+                .created
+                .unwrap()
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            serde_json::json!({
+                "jeditaskid": row.jeditaskid.to_string(),
+                "taskname": row.inputs.taskname,
+                "prodsourcelabel": row.inputs.prodsourcelabel,
+                "processingtype": row.inputs.processingtype,
+                "transhome": row.inputs.transhome,
+                "corecount": row.inputs.corecount,
+                "total_nfiles": row.inputs.n_files.map(|n| n.to_string()),
+                "total_nevents": row.inputs.total_events,
+                "distinct_datasetname_count": null,
+                "ramcount": row.labels.ramcount_mb_per_core,
+                "ramunit": "MBPerCore",
+                "cputime": cputime,
+                "cputimeunit": unit,
+                "cpuefficiency": row.labels.cpu_efficiency_pct.map(|e| format!("{e:.2}")),
+                "iointensity": row.labels.io_intensity_kb_per_s,
+                "creationdate": created,
+            })
+        })
+        .collect();
+    records.push(serde_json::json!({"taskname": "no id at all"}));
+    records.push(serde_json::json!("not a task"));
+    let file = home.root.join("tasks.json");
+    fs::write(
+        &file,
+        serde_json::to_string(&serde_json::json!({ "tasks": records })).unwrap(),
+    )
+    .unwrap();
+
+    let file = file.display().to_string();
+    let (code, out, err) = home.run(&["model", "train", "--from", &file, "--trees", "8"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("trained on 600 tasks"), "{out}");
+    assert!(err.contains("record 601: no jeditaskid"), "{err}");
+    assert!(err.contains("record 602: not a JSON object"), "{err}");
+    let (code, out, _) = home.run(&["model", "eval", "--from", &file]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("RAMCOUNT ahead, CTIME ahead, CPU_EFF ahead"),
+        "{out}"
+    );
+}
+
+#[test]
 fn eval_without_a_model_says_how_to_get_one() {
     let home = Home::new("nomodel");
     let (code, _, err) = home.run(&["model", "eval"]);

@@ -336,8 +336,13 @@ fn percent(value: Option<f64>) -> String {
 /// The evaluation table.
 pub fn format_report(report: &Report) -> String {
     let mut out = String::new();
+    let simulated = if report.trained_on_simulated_data() {
+        " (simulated data)"
+    } else {
+        ""
+    };
     out.push_str(&format!(
-        "source: {}\ntrained: {}\nrows: {} train · {} calibration · {} test (newest) · {} skipped\n\n",
+        "source: {}{simulated}\ntrained: {}\nrows: {} train · {} calibration · {} test (newest) · {} skipped\n\n",
         report.source,
         report.trained_at,
         report.rows_train,
@@ -562,7 +567,12 @@ fn format_replay(
     match prediction {
         Err(reason) => out.push_str(&format!("\nno model column: {reason}\n")),
         Ok((prediction, source)) => {
-            out.push_str(&format!("model trained on {source}\n"));
+            let simulated = if source.starts_with("demo") {
+                " (simulated data)"
+            } else {
+                ""
+            };
+            out.push_str(&format!("\nmodel trained on {source}{simulated}\n"));
             let ram = prediction.ramcount_mb_per_core.as_ref().ok();
             let cpu = prediction.cputime_hs06s_per_event.as_ref().ok();
             for (label, pick) in [

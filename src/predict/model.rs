@@ -158,7 +158,8 @@ pub struct Prediction {
     pub cpu_efficiency_pct: Result<Estimate, String>,
     pub io: Result<IoEstimate, String>,
     /// Walltime of a job over one input file's events on a 10 HS06 core, by PanDA's sizing
-    /// rule with the predicted CPU time and efficiency.
+    /// rule with the predicted CPU time and efficiency. Its band joins the ends of the CTIME and
+    /// efficiency bands, so it is wider than either and not calibrated on its own.
     pub walltime_secs_per_file: Result<Estimate, String>,
 }
 

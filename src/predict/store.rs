@@ -1,5 +1,9 @@
 //! The model file in the data folder: a versioned JSON document with the training report.
 //!
+//! Limitation: numbers are read back by serde_json's default float parser, which can differ
+//! from the written value in the last bit, so predictions after a reload agree with those before
+//! it to about 1e-12 relative, not exactly.
+//!
 //! A file written by an incompatible version (another format version or smartcore series, whose
 //! fitted trees do not read back) is not an error to the console: it says to retrain.
 
