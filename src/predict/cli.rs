@@ -252,13 +252,24 @@ pub fn model_command(command: &ModelCommand, paths: &Paths, seed: Option<u64>) -
         }
         ModelCommand::Predict { task_json, model } => {
             let path = model.clone().unwrap_or_else(|| store::model_path(paths));
-            let (predictor, _) = match store::load(&path) {
+            let (predictor, report) = match store::load(&path) {
                 Ok(loaded) => loaded,
                 Err(error) => {
                     eprintln!("{error}");
                     return Ok(1);
                 }
             };
+            let simulated = if report.trained_on_simulated_data() {
+                " (simulated data)"
+            } else {
+                ""
+            };
+            println!(
+                "models: {}, trained on {}{simulated}; bands: {:.0} % nominal coverage",
+                path.display(),
+                report.source,
+                predictor.nominal_coverage() * 100.0
+            );
             let loaded = data::read_tasks_file(task_json).map_err(|reason| anyhow!(reason))?;
             for skipped in &loaded.skipped {
                 eprintln!("{}: skipped {skipped}", task_json.display());
