@@ -504,13 +504,18 @@ fn console(cli: &Cli, paths: &Paths) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let exit = runtime.block_on(live(setup, paths.data_dir.join("decisions.jsonl")))?;
+    let model = Some((crate::predict::store::model_path(paths), setup.config.demo.seed));
+    let exit = runtime.block_on(live(setup, paths.data_dir.join("decisions.jsonl"), model))?;
     // Sources may be mid-request; they are dropped, not awaited.
     runtime.shutdown_background();
     Ok(exit.code())
 }
 
-async fn live(setup: Setup, journal: std::path::PathBuf) -> Result<run::Exit> {
+async fn live(
+    setup: Setup,
+    journal: std::path::PathBuf,
+    model: Option<(std::path::PathBuf, u64)>,
+) -> Result<run::Exit> {
     let (events_tx, events_rx) = mpsc::channel(256);
     let sources = Sources::start_demo(
         setup.config.demo.seed,
@@ -545,6 +550,7 @@ async fn live(setup: Setup, journal: std::path::PathBuf) -> Result<run::Exit> {
         max_fps: setup.config.ui.max_fps,
         mouse: setup.config.ui.mouse,
         journal: Some(journal),
+        model,
     };
     let exit = run::run(&mut terminal, &mut app, &sources, events_rx, &options).await;
     term::restore();

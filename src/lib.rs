@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod keymap;
 pub mod metrics;
+pub mod models;
 pub mod predict;
 pub mod review;
 pub mod run;

@@ -49,6 +49,9 @@ pub struct LoopOptions {
     pub mouse: bool,
     /// The decisions journal; `None` runs without one (decisions cannot be saved).
     pub journal: Option<std::path::PathBuf>,
+    /// The model file of the Tasks pane and the demo seed to train on when there is none;
+    /// `None` runs without predictions.
+    pub model: Option<(std::path::PathBuf, u64)>,
 }
 
 pub async fn run(
@@ -79,6 +82,12 @@ pub async fn run(
         app.update(Message::JournalOpened(Err(
             "no journal file configured".to_string()
         )));
+    }
+    if let Some((path, seed)) = options.model.clone() {
+        app.update(Message::Model(app::ModelEvent::Progress(
+            "looking for the model".to_string(),
+        )));
+        crate::models::start(path, seed, work_tx.clone());
     }
     let (tty_lost_tx, mut tty_lost) = mpsc::channel::<()>(1);
     tokio::spawn(watch_tty(tty_lost_tx));
@@ -168,6 +177,17 @@ pub async fn run(
                     let done = work_tx.clone();
                     tokio::task::spawn_blocking(move || {
                         let _ = done.blocking_send(app::group_now(generation, &jobs, &suggester));
+                    });
+                }
+                Effect::Predict {
+                    generation,
+                    tasks,
+                    predictor,
+                } => {
+                    let done = work_tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let _ =
+                            done.blocking_send(app::predict_now(generation, &tasks, &predictor));
                     });
                 }
                 Effect::Suggest { groups, suggester } => {

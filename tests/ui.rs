@@ -618,10 +618,10 @@ fn right_and_left_scroll_long_names() {
     let mut app = loaded_app();
     key(&mut app, KeyCode::Char('2'));
     let before = render_app(&app, 120, 40);
-    assert!(before.contains("mc23_13p6TeV.601…"), "{before}");
+    assert!(before.contains("mc23_13p6TeV.…"), "{before}");
     key(&mut app, KeyCode::Char('l'));
     let shifted = render_app(&app, 120, 40);
-    assert!(shifted.contains("…6TeV.601229.PhP…"), "{shifted}");
+    assert!(shifted.contains("…6TeV.601229.…"), "{shifted}");
     key(&mut app, KeyCode::Char('h'));
     assert_eq!(render_app(&app, 120, 40), before);
 }
@@ -1569,4 +1569,134 @@ fn suggestions_are_worked_out_again_off_the_ui_task_after_a_decision() {
         "{row:?}"
     );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource predictions in the Tasks pane.
+
+#[test]
+fn tasks_show_predicted_bands_and_mark_defined_values_outside_them() {
+    use pandaops::app::{ModelEvent, ModelInfo, ModelStatus};
+    use pandaops::predict::{self, TrainOptions};
+
+    let options = TrainOptions {
+        n_trees: 6,
+        min_samples_leaf: 10,
+        ..TrainOptions::default()
+    };
+    let (predictor, report) = predict::train_demo_with(3, 800, &options, &mut |_| {}).unwrap();
+    let predictor = std::sync::Arc::new(predictor);
+
+    let mut app = loaded_app();
+    key(&mut app, KeyCode::Char('2'));
+    key(&mut app, KeyCode::Char('z'));
+    // Until the model answers, the title says what it is doing and the rows have no prediction.
+    app.update(Message::Model(ModelEvent::Progress(
+        "training on the demo: fit 40%".into(),
+    )));
+    assert!(render_app(&app, 160, 30).contains("… training on the demo: fit 40%"));
+    let effects = app.update(Message::Model(ModelEvent::Ready(Ok((
+        std::sync::Arc::clone(&predictor),
+        ModelInfo {
+            source: report.source.clone(),
+            trained_at: report.trained_at.clone(),
+            simulated: report.trained_on_simulated_data(),
+            note: None,
+        },
+    )))));
+    assert!(matches!(app.model, ModelStatus::Ready(ref info) if info.simulated));
+    let [
+        Effect::Predict {
+            generation,
+            tasks,
+            predictor: shared,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("a ready model predicts the tasks: {effects:?}")
+    };
+    assert_eq!(tasks.len(), 4);
+    app.update(pandaops::app::predict_now(*generation, tasks, shared));
+
+    // Each row's band is the model's own prediction for that task.
+    for row in app.tasks.rows() {
+        let expected = predictor.predict(&row.task);
+        assert_eq!(row.prediction.as_deref(), Some(&expected));
+    }
+    // The risk marks say which defined values lie outside the band, and on which side.
+    let row = app
+        .tasks
+        .rows()
+        .iter()
+        .find(|r| r.jeditaskid == 40_000_002)
+        .unwrap();
+    let ram = row
+        .prediction
+        .as_ref()
+        .unwrap()
+        .ramcount_mb_per_core
+        .clone()
+        .unwrap();
+    let (marks, score) = row.risk().expect("defined values to compare");
+    let expected_ram = if 3500.0 > ram.high {
+        Some("RAM▲")
+    } else if 3500.0 < ram.low {
+        Some("RAM▼")
+    } else {
+        None
+    };
+    assert_eq!(
+        marks.iter().any(|m| m.starts_with("RAM")),
+        expected_ram.is_some()
+    );
+    if let Some(mark) = expected_ram {
+        assert!(marks.contains(&mark.to_string()), "{marks:?} {ram:?}");
+        assert!(score > 0.0);
+    }
+    let text = render_app(&app, 160, 30);
+    assert!(text.contains("model: simulated data"), "{text}");
+    assert!(
+        text.contains(&format!("{:.0}–{:.0}", ram.low, ram.high)),
+        "{text}"
+    );
+
+    // A task that asks for far less memory than predicted sorts first by risk.
+    let mut risky = tasks.as_ref().clone();
+    risky[0].ramcount_mb_per_core = Some(10.0);
+    feed(&mut app, PaneId::Tasks, Feed::Tasks(risky.clone()));
+    let effects = app.update(Message::Tick(at(1)));
+    assert!(effects.is_empty());
+    app.update(pandaops::app::predict_now(*generation + 1, &risky, shared));
+    app.sort_pane(PaneId::Tasks, "risk", Some(true));
+    let first = app.tasks.visible().next().map(|(_, r)| r.clone()).unwrap();
+    assert_eq!(first.jeditaskid, risky[0].jeditaskid);
+    assert!(first.risk().unwrap().0.contains(&"RAM▼".to_string()));
+
+    // The detail view explains the prediction: bands, the model's origin, similar tasks, features.
+    key(&mut app, KeyCode::Char('g'));
+    key(&mut app, KeyCode::Enter);
+    let fields = app.details(PaneId::Tasks);
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        value("predicted RAMCOUNT").contains("MB/core (band"),
+        "{fields:?}"
+    );
+    assert_eq!(
+        value("prediction"),
+        "from a model trained on simulated data (the demo)"
+    );
+    assert_eq!(
+        fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("like task"))
+            .count(),
+        5
+    );
+    assert!(value("features used").contains('='), "{fields:?}");
 }

@@ -14,7 +14,7 @@ pub mod rows;
 pub mod table;
 mod triage;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -23,11 +23,13 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use crate::action::Action;
+use crate::domain::Task;
 use crate::domain::{
     Alert, AlertOrigin, AlertState, DeploymentEvent, FailedJob, Feed, PaneId, Severity, Silence,
     SourceEvent, SourceEventKind, SourceHealth,
 };
 use crate::keymap::{Context, Keymap};
+use crate::predict::{Prediction, Predictor};
 use crate::triage::journal::{Draft, Entry, SavedDecision, Verdict};
 use crate::triage::rules::RuleSet;
 use crate::triage::suggest::{Suggester, Suggestion};
@@ -41,7 +43,7 @@ use self::filter::Filter;
 pub use self::triage::{BulkCandidate, Dialog, Queue};
 use crate::metrics::anomaly::Anomaly;
 
-use self::rows::{GroupRow, KnownMatch, Review, SeriesRow};
+use self::rows::{GroupRow, KnownMatch, Review, SeriesRow, TaskRow};
 use self::table::{CellContext, TableRow, TableView};
 
 /// Anomalies older than this are not raised as console alerts.
@@ -63,6 +65,14 @@ pub enum Message {
         generation: u64,
         groups: Vec<(ErrorGroup, Suggestion)>,
         suggester_version: u64,
+    },
+    /// News of the resource-prediction model: how its training goes, then the model or why there
+    /// is none.
+    Model(ModelEvent),
+    /// Predictions for the tasks of `generation`, worked out off the UI task.
+    Predicted {
+        generation: u64,
+        predictions: Vec<(u64, Arc<Prediction>)>,
     },
     /// Suggestions worked out again, off the UI task, after the suggester learned something.
     Suggested {
@@ -103,6 +113,13 @@ pub enum Effect {
         jobs: Vec<Arc<Vec<FailedJob>>>,
         suggester: SharedSuggester,
     },
+    /// Predict the resources of these tasks (off the UI task) and answer with
+    /// [`Message::Predicted`].
+    Predict {
+        generation: u64,
+        tasks: Arc<Vec<Task>>,
+        predictor: SharedPredictor,
+    },
     /// Suggest again for these groups (heavy: off the UI task) and answer with
     /// [`Message::Suggested`].
     Suggest {
@@ -118,6 +135,65 @@ pub enum Effect {
     /// Leave raw mode, stop the process (Ctrl+Z), and come back.
     Suspend,
     Quit,
+}
+
+/// What the Tasks pane's model is doing.
+#[derive(Debug, Clone)]
+pub enum ModelEvent {
+    Progress(String),
+    Ready(Result<(Arc<Predictor>, ModelInfo), String>),
+}
+
+/// Where the model in use came from, for the pane's title and the detail view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelInfo {
+    pub source: String,
+    pub trained_at: String,
+    /// Trained on the simulated PanDA: every prediction says so.
+    pub simulated: bool,
+    /// Why the model file was not used, when it was not.
+    pub note: Option<String>,
+}
+
+/// The model of the Tasks pane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelStatus {
+    /// Not asked for (the snapshot, tests).
+    Off,
+    Loading(String),
+    Ready(ModelInfo),
+    Failed(String),
+}
+
+/// A predictor handed to work off the UI task.
+#[derive(Debug, Clone)]
+pub struct SharedPredictor(pub Arc<Predictor>);
+
+impl PartialEq for SharedPredictor {
+    fn eq(&self, other: &SharedPredictor) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// The work of [`Effect::Predict`]: a model that panics gives no prediction, never a dead console.
+pub fn predict_now(generation: u64, tasks: &[Task], predictor: &SharedPredictor) -> Message {
+    let model = &predictor.0;
+    let predictions =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.predict_many(tasks)))
+            .unwrap_or_else(|_| {
+                tracing::error!(
+                    "the resource model panicked; no predictions for this set of tasks"
+                );
+                Vec::new()
+            });
+    Message::Predicted {
+        generation,
+        predictions: tasks
+            .iter()
+            .zip(predictions)
+            .map(|(task, prediction)| (task.jeditaskid, Arc::new(prediction)))
+            .collect(),
+    }
 }
 
 /// The suggester as it was when work was handed off the UI task, and its version.
@@ -252,7 +328,15 @@ pub struct App {
     pub overlay: Overlay,
     pub input: Option<Input>,
     pub alerts: TableView<Alert>,
-    pub tasks: TableView<crate::domain::Task>,
+    pub tasks: TableView<TaskRow>,
+    /// The tasks as the sources sent them, for the model.
+    task_list: Arc<Vec<Task>>,
+    /// Predictions by task id, for the latest tasks the model saw.
+    pub predictions: HashMap<u64, Arc<Prediction>>,
+    pub predictor: Option<Arc<Predictor>>,
+    pub model: ModelStatus,
+    /// Counts the sets of tasks sent to the model; older answers are dropped.
+    predict_generation: u64,
     pub triage: TableView<GroupRow>,
     /// Suggests a classification for each group; learns from the operators' decisions. Shared
     /// with the work done off the UI task; learning copies it if that work still holds it.
@@ -326,6 +410,11 @@ impl App {
             input: None,
             alerts: TableView::new("severity", false),
             tasks: TableView::new("jeditaskid", true),
+            task_list: Arc::new(Vec::new()),
+            predictions: HashMap::new(),
+            predictor: None,
+            model: ModelStatus::Off,
+            predict_generation: 0,
             triage: TableView::new("jobs", true),
             suggester: Arc::new(Suggester::seeded()),
             suggester_version: 0,
@@ -415,6 +504,17 @@ impl App {
                 // Suggestions made by a suggester that has learned since are redone.
                 if learned || suggester_version != self.suggester_version {
                     return self.resuggest();
+                }
+                Vec::new()
+            }
+            Message::Model(event) => self.on_model(event),
+            Message::Predicted {
+                generation,
+                predictions,
+            } => {
+                if generation == self.predict_generation {
+                    self.predictions = predictions.into_iter().collect();
+                    self.rebuild_task_rows();
                 }
                 Vec::new()
             }
@@ -602,6 +702,14 @@ impl App {
                     suggester: self.shared_suggester(),
                 }]
             }
+            SourceEventKind::Data(Feed::Tasks(tasks)) => {
+                if self.task_list.as_slice() == tasks.as_slice() {
+                    return Vec::new();
+                }
+                self.task_list = Arc::new(tasks);
+                self.rebuild_task_rows();
+                self.predict_tasks()
+            }
             SourceEventKind::Data(feed) => {
                 self.on_feed(&event.source, feed);
                 Vec::new()
@@ -632,12 +740,8 @@ impl App {
                 }
                 self.events = events;
             }
-            Feed::Tasks(tasks) => {
-                if self.tasks.rows() == tasks.as_slice() {
-                    return;
-                }
-                self.tasks.set_rows(tasks);
-            }
+            // Tasks go to the model as well; see `on_source`.
+            Feed::Tasks(_) => return,
             // Grouping is heavy; it is asked of the event loop as an effect (see `on_source`).
             Feed::FailedJobs(_) => return,
             Feed::Series(series) => {
@@ -651,6 +755,62 @@ impl App {
             }
         }
         self.dirty = true;
+    }
+
+    /// The Tasks rows from the tasks and the predictions made so far (the selection stays).
+    fn rebuild_task_rows(&mut self) {
+        let rows: Vec<TaskRow> = self
+            .task_list
+            .iter()
+            .map(|task| TaskRow {
+                prediction: self.predictions.get(&task.jeditaskid).cloned(),
+                simulated_model: matches!(&self.model, ModelStatus::Ready(info) if info.simulated),
+                task: task.clone(),
+            })
+            .collect();
+        if self.tasks.rows() != rows.as_slice() {
+            self.tasks.set_rows(rows);
+            self.dirty = true;
+        }
+    }
+
+    /// Asks for predictions of the current tasks, when there is a model.
+    fn predict_tasks(&mut self) -> Vec<Effect> {
+        let Some(predictor) = &self.predictor else {
+            return Vec::new();
+        };
+        if self.task_list.is_empty() {
+            return Vec::new();
+        }
+        self.predict_generation += 1;
+        vec![Effect::Predict {
+            generation: self.predict_generation,
+            tasks: Arc::clone(&self.task_list),
+            predictor: SharedPredictor(Arc::clone(predictor)),
+        }]
+    }
+
+    fn on_model(&mut self, event: ModelEvent) -> Vec<Effect> {
+        self.dirty = true;
+        match event {
+            ModelEvent::Progress(note) => {
+                self.model = ModelStatus::Loading(note);
+                Vec::new()
+            }
+            ModelEvent::Ready(Ok((predictor, info))) => {
+                if let Some(note) = &info.note {
+                    self.error(format!("model file not used: {note}"));
+                }
+                self.model = ModelStatus::Ready(info);
+                self.predictor = Some(predictor);
+                self.predict_tasks()
+            }
+            ModelEvent::Ready(Err(reason)) => {
+                self.error(format!("no resource predictions: {reason}"));
+                self.model = ModelStatus::Failed(reason);
+                Vec::new()
+            }
+        }
     }
 
     fn rebuild_alerts(&mut self) {
@@ -1172,9 +1332,13 @@ impl App {
             (PaneId::Alerts, Some(DetailTarget::Alert(id))) => {
                 find(&self.alerts, id).map(|r| r.details(&context))
             }
-            (PaneId::Tasks, Some(DetailTarget::Task(id))) => {
-                find(&self.tasks, id).map(|r| r.details(&context))
-            }
+            (PaneId::Tasks, Some(DetailTarget::Task(id))) => find(&self.tasks, id).map(|row| {
+                let mut fields = row.details(&context);
+                if let Some(predictor) = &self.predictor {
+                    fields.extend(explanation(predictor, &row.task));
+                }
+                fields
+            }),
             (PaneId::Triage, Some(DetailTarget::Group(id))) => {
                 find(&self.triage, id).map(|r| r.details(&context))
             }
@@ -1297,6 +1461,37 @@ fn known_match(rules: &RuleSet, group: &ErrorGroup) -> Option<KnownMatch> {
     })
 }
 
+/// Why the model predicts what it does for a task: the tasks it learned from that are most like
+/// this one, and the features it read.
+fn explanation(predictor: &Predictor, task: &Task) -> Vec<(String, String)> {
+    let explained = predictor.explain(task, 5);
+    let mut fields = Vec::new();
+    for (distance, neighbour) in &explained.neighbours {
+        fields.push((
+            format!("like task {}", neighbour.jeditaskid),
+            format!(
+                "{} {} · RAM {} MB/core · CTIME {} HS06·s/event · EFF {} % · IO {} kB/s \
+                 (distance {:.2})",
+                neighbour.processing_type,
+                neighbour.framework,
+                format::number(Some(neighbour.ramcount_mb_per_core)),
+                format::number(Some(neighbour.cputime_hs06s_per_event)),
+                format::number(Some(neighbour.cpu_efficiency_pct)),
+                format::number(Some(neighbour.io_intensity_kb_per_s)),
+                distance
+            ),
+        ));
+    }
+    let used: Vec<String> = explained
+        .features
+        .iter()
+        .filter(|(_, value)| *value != 0.0)
+        .map(|(name, value)| format!("{name}={}", format::number(Some(*value))))
+        .collect();
+    fields.push(("features used".to_string(), used.join(", ")));
+    fields
+}
+
 /// A row of a table by id, whether or not the filter shows it.
 fn find<'a, R: TableRow>(table: &'a TableView<R>, id: &R::Id) -> Option<&'a R> {
     table.rows().iter().find(|row| &row.id() == id)
@@ -1356,7 +1551,7 @@ fn single_line(text: &str) -> TextArea<'static> {
 pub fn columns_of(pane: PaneId) -> Vec<&'static str> {
     let columns = match pane {
         PaneId::Alerts => Alert::columns(),
-        PaneId::Tasks => crate::domain::Task::columns(),
+        PaneId::Tasks => TaskRow::columns(),
         PaneId::Triage => GroupRow::columns(),
         PaneId::Metrics => SeriesRow::columns(),
     };

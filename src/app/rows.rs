@@ -1,9 +1,12 @@
 //! The rows of the four panes: which columns they have, how their cells read, how they sort and
 //! filter, and what their detail view lists.
 
+use std::sync::Arc;
+
 use crate::catalogue;
 use crate::domain::{Alert, AlertOrigin, AlertState, Series, Severity, Task, TaskStatus};
 use crate::metrics::anomaly::{self, Anomaly};
+use crate::predict::{Estimate, Prediction};
 use crate::triage::ErrorGroup;
 use crate::triage::journal::{Decision, RetryAction, Verdict};
 use crate::triage::rules::KnownRule;
@@ -403,6 +406,284 @@ impl TableRow for Task {
             ("created".into(), when(self.creation_time)),
             ("modified".into(), when(self.modification_time)),
         ]
+    }
+}
+
+/// A task with the resources the model predicts for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRow {
+    pub task: Task,
+    /// `None` until the model has answered (or when there is no model).
+    pub prediction: Option<Arc<Prediction>>,
+    /// The model learned from the simulated PanDA, which the detail view says.
+    pub simulated_model: bool,
+}
+
+impl std::ops::Deref for TaskRow {
+    type Target = Task;
+
+    fn deref(&self) -> &Task {
+        &self.task
+    }
+}
+
+const TASK_ROW_COLUMNS: [Column; 18] = [
+    numeric("jeditaskid", "TASK", 9, 0),
+    column("status", "STATUS", 9, 0),
+    column("type", "TYPE", 7, 2),
+    flexible("taskname", "NAME", 14),
+    numeric("progress", "DONE%", 5, 1),
+    column("risk", "RISK", 9, 1),
+    numeric("ramcount", "RAM/c", 6, 3),
+    numeric("pram", "pRAM band", 10, 3),
+    numeric("ctime", "CTIME", 6, 4),
+    numeric("pctime", "pCTIME band", 11, 4),
+    numeric("cpueff", "EFF%", 5, 5),
+    numeric("peff", "pEFF band", 9, 5),
+    numeric("io", "IO kB/s", 7, 6),
+    column("pio", "pIO", 9, 6),
+    numeric("cores", "CORES", 5, 7),
+    column("site", "SITE", 12, 8),
+    column("user", "USER", 10, 9),
+    numeric("modified", "MOD", 5, 2),
+];
+
+/// `1510–2440`: a band in a cell.
+fn band(estimate: &Estimate) -> String {
+    format!(
+        "{}–{}",
+        number(Some(estimate.low)),
+        number(Some(estimate.high))
+    )
+}
+
+/// How far a defined or scouted value lies outside the predicted band, relative to the band's
+/// edge: 0 inside, and which side.
+fn outside(defined: Option<f64>, estimate: Option<&Estimate>) -> Option<(f64, bool)> {
+    let (value, estimate) = (defined?, estimate?);
+    if !value.is_finite() {
+        return None;
+    }
+    if value < estimate.low && estimate.low > 0.0 {
+        Some(((estimate.low - value) / estimate.low, false))
+    } else if value > estimate.high && estimate.high > 0.0 {
+        Some(((value - estimate.high) / estimate.high, true))
+    } else {
+        Some((0.0, false))
+    }
+}
+
+impl TaskRow {
+    /// What disagrees with the prediction beyond its band: `RAM▼` (the task asks for less
+    /// memory than predicted: its jobs may fail), `CT▲` (more CPU time than predicted), the sum
+    /// of how far outside, and whether there is anything to compare at all.
+    pub fn risk(&self) -> Option<(Vec<String>, f64)> {
+        let prediction = self.prediction.as_ref()?;
+        if !prediction.eligible {
+            return None;
+        }
+        let mut marks = Vec::new();
+        let mut score = 0.0;
+        let mut compared = false;
+        for (name, defined, estimate) in [
+            (
+                "RAM",
+                self.task.ramcount_mb_per_core,
+                prediction.ramcount_mb_per_core.as_ref().ok(),
+            ),
+            (
+                "CT",
+                self.task.cputime_hs06s_per_event,
+                prediction.cputime_hs06s_per_event.as_ref().ok(),
+            ),
+            (
+                "EFF",
+                self.task.cpu_efficiency_pct,
+                prediction.cpu_efficiency_pct.as_ref().ok(),
+            ),
+        ] {
+            if let Some((distance, above)) = outside(defined, estimate) {
+                compared = true;
+                if distance > 0.0 {
+                    marks.push(format!("{name}{}", if above { "▲" } else { "▼" }));
+                    score += distance;
+                }
+            }
+        }
+        if let (Some(defined), Ok(io)) = (self.task.io_intensity_kb_per_s, &prediction.io) {
+            compared = true;
+            let defined_high = defined > 500.0;
+            let sure = (io.probability_high - 0.5).abs() >= 0.3;
+            if defined_high != io.high && sure {
+                marks.push("IO".to_string());
+                score += 0.5;
+            }
+        }
+        compared.then_some((marks, score))
+    }
+
+    fn risk_text(&self) -> (String, Tone) {
+        match (&self.prediction, self.risk()) {
+            (None, _) => ("—".to_string(), Tone::Muted),
+            (Some(p), _) if !p.eligible => ("n/e".to_string(), Tone::Muted),
+            // Nothing defined or scouted yet to compare with.
+            (Some(_), None) => ("—".to_string(), Tone::Muted),
+            (Some(_), Some((marks, _))) if marks.is_empty() => ("ok".to_string(), Tone::Ok),
+            (Some(_), Some((marks, _))) => (marks.join(" "), Tone::Warn),
+        }
+    }
+
+    fn estimate(&self, column: &str) -> Option<&Estimate> {
+        let prediction = self.prediction.as_ref()?;
+        match column {
+            "pram" => prediction.ramcount_mb_per_core.as_ref().ok(),
+            "pctime" => prediction.cputime_hs06s_per_event.as_ref().ok(),
+            "peff" => prediction.cpu_efficiency_pct.as_ref().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl Filterable for TaskRow {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "risk" => Some(self.risk_text().0),
+            "pio" => self
+                .prediction
+                .as_ref()
+                .and_then(|p| p.io.as_ref().ok())
+                .map(|io| io.class().to_string()),
+            _ => self.task.field_text(field),
+        }
+    }
+
+    fn field_number(&self, field: &str) -> Option<f64> {
+        match field {
+            "risk" => self.risk().map(|(_, score)| score),
+            "pram" | "pctime" | "peff" => self.estimate(field).map(|e| e.value),
+            _ => self.task.field_number(field),
+        }
+    }
+
+    fn haystack(&self) -> String {
+        self.task.haystack()
+    }
+}
+
+impl TableRow for TaskRow {
+    type Id = u64;
+
+    fn id(&self) -> u64 {
+        self.task.jeditaskid
+    }
+
+    fn columns() -> &'static [Column] {
+        &TASK_ROW_COLUMNS
+    }
+
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
+        let muted = |text: String| (text, Tone::Muted);
+        let eligible = self.prediction.as_ref().is_some_and(|p| p.eligible);
+        match column {
+            "risk" => self.risk_text(),
+            "pram" | "pctime" | "peff" => match (&self.prediction, self.estimate(column)) {
+                (None, _) => muted("—".to_string()),
+                (Some(_), None) => muted("no pred".to_string()),
+                (Some(_), Some(estimate)) if eligible => (band(estimate), Tone::Info),
+                (Some(_), Some(estimate)) => muted(band(estimate)),
+            },
+            "pio" => match self.prediction.as_ref().map(|p| &p.io) {
+                None => muted("—".to_string()),
+                Some(Err(_)) => muted("no pred".to_string()),
+                Some(Ok(io)) => (
+                    format!(
+                        "{} {:.0}%",
+                        io.class(),
+                        io.probability_high.max(1.0 - io.probability_high) * 100.0
+                    ),
+                    if eligible { Tone::Info } else { Tone::Muted },
+                ),
+            },
+            other => self.task.cell(other, context),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            "risk" => number_key(self.risk().map(|(_, score)| score)),
+            "pio" => number_key(
+                self.prediction
+                    .as_ref()
+                    .and_then(|p| p.io.as_ref().ok())
+                    .map(|io| io.probability_high),
+            ),
+            "pram" | "pctime" | "peff" => number_key(self.estimate(column).map(|e| e.value)),
+            other => self.task.sort_key(other),
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let mut fields = self.task.details(context);
+        let Some(prediction) = &self.prediction else {
+            fields.push((
+                "prediction".into(),
+                "none yet: the model is not ready".into(),
+            ));
+            return fields;
+        };
+        let shown = |result: &Result<Estimate, String>, unit: &str| match result {
+            Ok(estimate) => format!(
+                "{} {unit} (band {} to {})",
+                number(Some(estimate.value)),
+                number(Some(estimate.low)),
+                number(Some(estimate.high))
+            ),
+            Err(reason) => reason.clone(),
+        };
+        let mut predicted = vec![
+            (
+                "prediction".to_string(),
+                match (&prediction.not_eligible_reason, self.simulated_model) {
+                    (Some(reason), _) => format!("not eligible: {reason}"),
+                    (None, true) => "from a model trained on simulated data (the demo)".into(),
+                    (None, false) => "from the model file".into(),
+                },
+            ),
+            (
+                "predicted RAMCOUNT".into(),
+                shown(&prediction.ramcount_mb_per_core, "MB/core"),
+            ),
+            (
+                "predicted CTIME".into(),
+                shown(&prediction.cputime_hs06s_per_event, "HS06·s/event"),
+            ),
+            (
+                "predicted CPU efficiency".into(),
+                shown(&prediction.cpu_efficiency_pct, "%"),
+            ),
+            (
+                "predicted IO".into(),
+                match &prediction.io {
+                    Ok(io) => format!(
+                        "{} (probability of high {:.0}%; {})",
+                        io.class(),
+                        io.probability_high * 100.0,
+                        shown(&Ok(io.kb_per_s), "kB/s")
+                    ),
+                    Err(reason) => reason.clone(),
+                },
+            ),
+            (
+                "walltime per input file".into(),
+                shown(&prediction.walltime_secs_per_file, "s"),
+            ),
+            ("risk".into(), self.risk_text().0),
+        ];
+        for flag in &prediction.flags {
+            predicted.push(("input flag".into(), flag.clone()));
+        }
+        fields.extend(predicted);
+        fields
     }
 }
 

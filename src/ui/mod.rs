@@ -142,6 +142,19 @@ fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
         let left = room.saturating_sub(text::width(&title));
         title.push_str(&text::truncate(&part, left.max(4)));
     }
+    // The model's state comes after the filter and only when it fits: the filter matters more.
+    let model = match (&app.model, pane) {
+        (crate::app::ModelStatus::Loading(note), PaneId::Tasks) => format!("… {} ", sanitize(note)),
+        (crate::app::ModelStatus::Ready(info), PaneId::Tasks) if info.simulated => {
+            "· model: simulated data ".to_string()
+        }
+        (crate::app::ModelStatus::Ready(_), PaneId::Tasks) => "· model ready ".to_string(),
+        (crate::app::ModelStatus::Failed(_), PaneId::Tasks) => "· no model ".to_string(),
+        _ => String::new(),
+    };
+    if text::width(&title) + text::width(&model) <= room {
+        title.push_str(&model);
+    }
     let sort = format!("· {sort}{} ", if descending { "↓" } else { "↑" });
     if text::width(&title) + text::width(&sort) <= room {
         title.push_str(&sort);
