@@ -288,19 +288,7 @@ pub fn run_group_as(
     }
 
     let summary_groups = summarise(&groups);
-    writeln!(out).map_err(write_error)?;
-    for group in &summary_groups {
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}",
-            group.count,
-            group.id,
-            group.key(),
-            group.template,
-            group.regex.regex
-        )
-        .map_err(write_error)?;
-    }
+    write_summary(out, &summary_groups)?;
 
     Ok(GroupSummary {
         format,
@@ -384,19 +372,7 @@ fn group_job_records(
     }
 
     let summary_groups = summarise(&members);
-    writeln!(out).map_err(write_error)?;
-    for group in &summary_groups {
-        writeln!(
-            out,
-            "{}\t{}\t{}\t{}\t{}",
-            group.count,
-            group.id,
-            group.key(),
-            group.template,
-            group.regex.regex
-        )
-        .map_err(write_error)?;
-    }
+    write_summary(out, &summary_groups)?;
 
     let named = |messages: Vec<String>, how: &str| -> Vec<String> {
         messages
@@ -465,6 +441,25 @@ fn pattern_id(pattern: &str) -> String {
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
     }
     format!("{:012x}", hash >> 16)
+}
+
+/// The summary after the per-line output: a blank line, then one line per group.
+fn write_summary(out: &mut dyn Write, groups: &[InputGroup]) -> Result<(), TriageInputError> {
+    let write_error = |source| TriageInputError::Write { source };
+    writeln!(out).map_err(write_error)?;
+    for group in groups {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}",
+            group.count,
+            group.id,
+            group.key(),
+            group.template,
+            group.regex.regex
+        )
+        .map_err(write_error)?;
+    }
+    Ok(())
 }
 
 /// Groups with their regexes, each checked against its own diagnostics and a few of each sibling

@@ -449,20 +449,24 @@ fn escape(ch: char) -> String {
 /// Characters that must not appear raw in a regex stored, shown and pasted as text: controls,
 /// whitespace other than the space, and format characters that show nothing.
 fn is_unseen(ch: char) -> bool {
-    ch.is_control()
-        || (ch.is_whitespace() && ch != ' ')
-        || matches!(
-            ch,
-            '\u{00ad}'
-                | '\u{061c}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{202a}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-                | '\u{e0000}'..='\u{e007f}'
-        )
+    ch.is_control() || (ch.is_whitespace() && ch != ' ') || shows_nothing(ch)
+}
+
+/// Format characters that take no cell: soft hyphen, zero-width and bidi marks and controls,
+/// invisible operators, the byte-order mark, annotation characters and tags.
+pub fn shows_nothing(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{00ad}'
+            | '\u{061c}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
+    )
 }
 
 #[cfg(test)]

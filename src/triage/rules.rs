@@ -385,19 +385,7 @@ fn compile_error(error: &regex::Error) -> String {
 /// Control characters, line and paragraph separators, and format characters that show nothing:
 /// what a reader of a regex or of an SQL script could not see.
 pub fn is_unseen(ch: char) -> bool {
-    ch.is_control()
-        || matches!(
-            ch,
-            '\u{00ad}'
-                | '\u{061c}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-                | '\u{e0000}'..='\u{e007f}'
-        )
+    ch.is_control() || matches!(ch, '\u{2028}' | '\u{2029}') || super::diag_regex::shows_nothing(ch)
 }
 
 /// A description as PanDA's `DESCRIPTION VARCHAR2(250)` can hold it: every run of line breaks,
