@@ -5,6 +5,7 @@
 //! and the console keeps running.
 
 pub mod demo;
+pub mod http;
 
 use jiff::Timestamp;
 use tokio::sync::mpsc;

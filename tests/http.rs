@@ -1,0 +1,534 @@
+//! The shared HTTP client against a tiny local server that misbehaves on purpose: it hangs,
+//! trickles, cuts bodies short, sends nothing, refuses the token, rate-limits, fails, serves a
+//! login page or far too much. Each case checks the error an operator would read, and that the
+//! token never shows up in it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pandaops::sources::http::{Endpoint, HttpError, HttpSettings, TokenSource};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const TOKEN: &str = "tok-SECRET-4242-never-show-me";
+
+/// What the server does after reading a request.
+#[derive(Clone)]
+enum Step {
+    Write(Vec<u8>),
+    Sleep(Duration),
+    /// Keep the connection open and silent until the client gives up.
+    Hang,
+}
+
+/// Requests the server saw (their head, with headers), and how many were open at once.
+#[derive(Default)]
+struct Seen {
+    heads: Mutex<Vec<String>>,
+    open: AtomicUsize,
+    most_open: AtomicUsize,
+}
+
+impl Seen {
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().map(|h| h.clone()).unwrap_or_default()
+    }
+}
+
+/// Starts a server on a free loopback port; `script` decides the answer from the request head.
+async fn serve(
+    script: impl Fn(&str) -> Vec<Step> + Send + Sync + 'static,
+) -> std::io::Result<(String, Arc<Seen>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let seen = Arc::new(Seen::default());
+    let script = Arc::new(script);
+    let server_seen = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let seen = Arc::clone(&server_seen);
+            let script = Arc::clone(&script);
+            tokio::spawn(async move { answer(stream, &seen, &*script).await });
+        }
+    });
+    Ok((format!("http://{address}/"), seen))
+}
+
+async fn answer(mut stream: TcpStream, seen: &Seen, script: &(dyn Fn(&str) -> Vec<Step> + Sync)) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte).await {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).to_string();
+    let open = seen.open.fetch_add(1, Ordering::SeqCst) + 1;
+    seen.most_open.fetch_max(open, Ordering::SeqCst);
+    if let Ok(mut heads) = seen.heads.lock() {
+        heads.push(head.clone());
+    }
+    for step in script(&head) {
+        match step {
+            Step::Write(bytes) => {
+                if stream.write_all(&bytes).await.is_err() {
+                    break;
+                }
+                let _ = stream.flush().await;
+            }
+            Step::Sleep(pause) => tokio::time::sleep(pause).await,
+            Step::Hang => tokio::time::sleep(Duration::from_secs(60)).await,
+        }
+    }
+    seen.open.fetch_sub(1, Ordering::SeqCst);
+    let _ = stream.shutdown().await;
+}
+
+fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut text = format!("HTTP/1.1 {status}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+    {
+        text.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
+    text.push_str("\r\n");
+    let mut bytes = text.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn json(status: &str, body: &str) -> Vec<Step> {
+    vec![Step::Write(response(
+        status,
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    ))]
+}
+
+fn quick() -> HttpSettings {
+    HttpSettings {
+        connect_timeout: Duration::from_millis(500),
+        read_timeout: Duration::from_millis(400),
+        total_timeout: Duration::from_secs(2),
+        proxy_from_env: false,
+        ..HttpSettings::default()
+    }
+}
+
+async fn get(endpoint: &Endpoint) -> Result<serde_json::Value, HttpError> {
+    endpoint.get_json("api/v1/things", &[]).await
+}
+
+/// The message an operator reads, checked to name the endpoint and never carry the token.
+fn shown(error: &HttpError) -> String {
+    let text = error.to_string();
+    assert!(!text.contains(TOKEN), "token leaked into: {text}");
+    assert!(
+        !format!("{error:?}").contains(TOKEN),
+        "token leaked into Debug"
+    );
+    assert!(
+        text.starts_with("test (http://127.0.0.1:") && text.contains("/api/v1/things)"),
+        "the endpoint is not named: {text}"
+    );
+    text
+}
+
+#[tokio::test]
+async fn a_good_answer_decodes_and_carries_the_token() {
+    let (url, seen) = serve(|_| json("200 OK", r#"{"ok":[1,2,3]}"#))
+        .await
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let token_file = folder.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let settings = HttpSettings {
+        token: TokenSource::File(token_file),
+        ..quick()
+    };
+    let endpoint = Endpoint::new("test", &url, settings).unwrap();
+    let value = get(&endpoint).await.unwrap();
+    assert_eq!(value["ok"][2], 3);
+    let heads = seen.heads();
+    assert!(
+        heads[0].starts_with("GET /api/v1/things HTTP/1.1"),
+        "{}",
+        heads[0]
+    );
+    assert!(heads[0].to_ascii_lowercase().contains(&format!(
+        "authorization: bearer {}",
+        TOKEN.to_ascii_lowercase()
+    )));
+    assert!(!format!("{endpoint:?}").contains(TOKEN));
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_waiting_for_data() {
+    let (url, _) = serve(|_| vec![Step::Hang]).await.unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let started = Instant::now();
+    let error = get(&endpoint).await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = shown(&error);
+    assert!(
+        matches!(
+            error,
+            HttpError::Timeout {
+                phase: "waiting for data",
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("timed out waiting for data after 0.4 s"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_trickle_is_cut_by_the_total_timeout() {
+    let (url, _) = serve(|_| {
+        let mut steps = vec![Step::Write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"
+                .to_vec(),
+        )];
+        for _ in 0..99 {
+            steps.push(Step::Sleep(Duration::from_millis(100)));
+            steps.push(Step::Write(b" ".to_vec()));
+        }
+        steps
+    })
+    .await
+    .unwrap();
+    let settings = HttpSettings {
+        total_timeout: Duration::from_millis(900),
+        ..quick()
+    };
+    let endpoint = Endpoint::new("test", &url, settings).unwrap();
+    let started = Instant::now();
+    let error = get(&endpoint).await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    let text = shown(&error);
+    assert!(
+        text.contains("timed out the whole request after 0.9 s"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_cut_short_says_how_much_arrived() {
+    let (url, _) = serve(|_| {
+        let mut head =
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 5000\r\n\r\n"
+                .to_vec();
+        head.extend(std::iter::repeat_n(b' ', 1200));
+        vec![Step::Write(head)]
+    })
+    .await
+    .unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let text = shown(&get(&endpoint).await.unwrap_err());
+    assert!(
+        text.contains("response cut short after 1200 bytes of the 5000 announced"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn json_that_ends_early_is_called_truncated() {
+    let body = r#"{"tasks":[{"jeditaskid":42,"status":"runn"#;
+    let (url, _) = serve(move |_| json("200 OK", body)).await.unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let text = shown(&get(&endpoint).await.unwrap_err());
+    assert!(
+        text.contains("response truncated after 41 bytes (line 1 column 41)"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_body_is_not_an_empty_list() {
+    let (url, _) = serve(|_| json("200 OK", "")).await.unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let text = shown(&get(&endpoint).await.unwrap_err());
+    assert!(
+        text.ends_with("empty response where JSON was expected"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn unauthorised_names_the_token_file_never_the_token_and_a_new_token_is_picked_up() {
+    // The server echoes the Authorization header back, as a careless proxy might.
+    let (url, seen) = serve(|head| {
+        let echoed = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("authorization"))
+            .unwrap_or("")
+            .to_string();
+        if echoed.contains("NEW") {
+            json("200 OK", "[]")
+        } else {
+            json(
+                "401 Unauthorized",
+                &format!(
+                    r#"{{"detail":"token expired: {}"}}"#,
+                    echoed.replace('"', "")
+                ),
+            )
+        }
+    })
+    .await
+    .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let token_file = folder.path().join("token");
+    std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
+    let settings = HttpSettings {
+        token: TokenSource::File(token_file.clone()),
+        ..quick()
+    };
+    let endpoint = Endpoint::new("test", &url, settings).unwrap();
+
+    let error = get(&endpoint).await.unwrap_err();
+    let text = shown(&error);
+    assert!(
+        matches!(error, HttpError::Auth { status: 401, .. }),
+        "{text}"
+    );
+    assert!(text.contains("authentication refused (HTTP 401)"), "{text}");
+    assert!(text.contains("token expired"), "{text}");
+    assert!(
+        text.contains("<token>"),
+        "the echoed token should be blanked: {text}"
+    );
+    assert!(
+        text.contains(&format!("watching {}", token_file.display())),
+        "{text}"
+    );
+
+    // The operator refreshes the token; the next request uses it without a restart.
+    std::fs::write(&token_file, "NEW-token-2\n").unwrap();
+    let value = get(&endpoint).await.unwrap();
+    assert_eq!(value, serde_json::json!([]));
+    assert!(seen.heads()[1].contains("Bearer NEW-token-2"));
+}
+
+#[tokio::test]
+async fn forbidden_is_an_authentication_error_too() {
+    let (url, _) = serve(|_| json("403 Forbidden", r#"{"message":"not in the VO"}"#))
+        .await
+        .unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let error = get(&endpoint).await.unwrap_err();
+    let text = shown(&error);
+    assert_eq!(error.status(), Some(403));
+    assert!(
+        text.ends_with("authentication refused (HTTP 403): not in the VO: no token is configured"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn too_many_requests_carries_retry_after() {
+    let (url, _) = serve(|_| {
+        vec![Step::Write(response(
+            "429 Too Many Requests",
+            &[("retry-after", "3"), ("content-type", "text/plain")],
+            b"slow down",
+        ))]
+    })
+    .await
+    .unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let error = get(&endpoint).await.unwrap_err();
+    let text = shown(&error);
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3)));
+    assert!(
+        text.ends_with(
+            "HTTP 429: Too Many Requests: slow down (the server asks to retry after 3.0 s)"
+        ),
+        "{text}"
+    );
+    let wait = endpoint
+        .not_before()
+        .map(|at| at - Instant::now())
+        .unwrap_or_default();
+    assert!(
+        wait > Duration::from_secs(2) && wait <= Duration::from_secs(3),
+        "{wait:?}"
+    );
+}
+
+#[tokio::test]
+async fn unavailable_with_retry_after_is_honoured_and_500_is_not_a_rate_limit() {
+    let (url, _) = serve(|head| {
+        if head.contains("things") {
+            vec![Step::Write(response(
+                "503 Service Unavailable",
+                &[("retry-after", "1")],
+                b"",
+            ))]
+        } else {
+            vec![Step::Write(response(
+                "500 Internal Server Error",
+                &[("retry-after", "9")],
+                b"Traceback (most recent call last):\n  boom",
+            ))]
+        }
+    })
+    .await
+    .unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let error = get(&endpoint).await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(1)));
+    assert!(
+        shown(&error)
+            .ends_with("HTTP 503: Service Unavailable (the server asks to retry after 1.0 s)")
+    );
+
+    let error = endpoint
+        .get_json::<serde_json::Value>("other", &[])
+        .await
+        .unwrap_err();
+    assert_eq!(error.retry_after(), None);
+    let text = error.to_string();
+    assert!(
+        text.ends_with(
+            "/other): HTTP 500: Internal Server Error: Traceback (most recent call last): boom"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_login_page_is_reported_as_html_not_as_a_json_error() {
+    let page = b"<!DOCTYPE html>\n<html><head><title>Sign in \xe2\x80\x93 CERN Single Sign-On</title></head><body>...</body></html>";
+    let (url, _) = serve(move |_| {
+        vec![Step::Write(response(
+            "200 OK",
+            &[("content-type", "text/html; charset=utf-8")],
+            page,
+        ))]
+    })
+    .await
+    .unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let error = get(&endpoint).await.unwrap_err();
+    let text = shown(&error);
+    assert!(matches!(error, HttpError::Html { .. }));
+    assert!(
+        text.contains("expected JSON, got an HTML page titled \"Sign in – CERN Single Sign-On\""),
+        "{text}"
+    );
+
+    // Served as JSON by a confused proxy, it is still recognised.
+    let (url, _) = serve(move |_| json("200 OK", "  <html><title>Login</title>"))
+        .await
+        .unwrap();
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    assert!(
+        matches!(get(&endpoint).await.unwrap_err(), HttpError::Html { ref title, .. } if title == "Login")
+    );
+}
+
+#[tokio::test]
+async fn an_oversize_body_is_refused_announced_or_not() {
+    let big = format!("[{}0]", "0,".repeat(3000));
+    let announced = big.clone();
+    let (url, _) = serve(move |_| json("200 OK", &announced)).await.unwrap();
+    let settings = HttpSettings {
+        max_body_bytes: 1000,
+        ..quick()
+    };
+    let endpoint = Endpoint::new("test", &url, settings.clone()).unwrap();
+    let text = shown(&get(&endpoint).await.unwrap_err());
+    assert!(
+        text.ends_with("response larger than the limit of 1000 bytes"),
+        "{text}"
+    );
+
+    // Without a length: the body is counted as it arrives (chunked, until the connection closes).
+    let (url, _) = serve(move |_| {
+        let mut bytes =
+            b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n"
+                .to_vec();
+        bytes.extend_from_slice(big.as_bytes());
+        vec![Step::Write(bytes)]
+    })
+    .await
+    .unwrap();
+    let endpoint = Endpoint::new("test", &url, settings).unwrap();
+    let text = shown(&get(&endpoint).await.unwrap_err());
+    assert!(
+        text.ends_with("response larger than the limit of 1000 bytes"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn one_request_at_a_time_per_endpoint() {
+    let (url, seen) = serve(|_| {
+        let mut steps = vec![Step::Sleep(Duration::from_millis(100))];
+        steps.extend(json("200 OK", "{}"));
+        steps
+    })
+    .await
+    .unwrap();
+    let endpoint = Arc::new(Endpoint::new("test", &url, quick()).unwrap());
+    let calls: Vec<_> = (0..3)
+        .map(|_| {
+            let endpoint = Arc::clone(&endpoint);
+            tokio::spawn(async move { get(&endpoint).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(seen.heads().len(), 3);
+    assert_eq!(seen.most_open.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn nothing_listening_is_a_connection_error_naming_the_endpoint() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let endpoint = Endpoint::new("test", &format!("http://user:pw@{address}"), quick()).unwrap();
+    let error = get(&endpoint).await.unwrap_err();
+    let text = shown(&error);
+    assert!(matches!(error, HttpError::Connect { .. }), "{text}");
+    assert!(!text.contains("pw"), "{text}");
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_with_the_reason() {
+    let error = Endpoint::new("test", "ftp://host/", quick()).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("must start with http:// or https://"),
+        "{error}"
+    );
+    let settings = HttpSettings {
+        ca_file: Some("/nonexistent/ca.pem".into()),
+        ..quick()
+    };
+    let error = Endpoint::new("test", "https://host/", settings).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("cannot read the CA file /nonexistent/ca.pem"),
+        "{error}"
+    );
+}
