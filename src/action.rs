@@ -187,7 +187,7 @@ impl Action {
             Action::Left => "scroll long names back",
             Action::Right => "scroll long names on",
             Action::Open => "open the detail view",
-            Action::Back => "close the overlay or detail view",
+            Action::Back => "close the overlay or detail view (the edit form keeps a draft)",
             Action::Filter => "filter the focused pane",
             Action::ClearFilter => "clear the focused pane's filter",
             Action::Command => "open the command line",

@@ -236,6 +236,17 @@ pub fn main(cli: Cli) -> Result<i32> {
                     activate_retries,
                 },
         }) => {
+            // A journal named on the command line must exist: a typo would export nothing and
+            // look like success. The console's own journal may not exist yet (no decisions).
+            if let Some(named) = journal
+                && !named.exists()
+            {
+                anyhow::bail!(
+                    "no decisions journal at {}; leave out --journal for the console's own ({})",
+                    named.display(),
+                    export::default_journal_path(&paths.data_dir).display()
+                );
+            }
             let options = ExportOptions {
                 format: *format,
                 table: *table,

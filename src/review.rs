@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::app::{Message, SaveKind, Standing};
-use crate::triage::journal::{Entry, Journal, Replay};
+use crate::triage::journal::{Entry, Journal, JournalError, Replay};
 use crate::triage::rules::{RuleSet, known_rules_path};
 
 /// A decision for the worker to append, with the group it belongs to.
@@ -95,7 +95,20 @@ fn serve(
         }
         Err(error) => {
             tracing::error!(%error, "decisions journal not opened");
-            let _ = answers.blocking_send(Message::JournalOpened(Err(error.to_string())));
+            // Another console holds it: show what it holds, read-only, so this one does not
+            // look as if nothing had been decided.
+            let shown = matches!(error, JournalError::Locked { .. })
+                .then(|| crate::triage::journal::read(&path).ok())
+                .flatten();
+            let message = match shown {
+                Some(replay) => {
+                    let mut summary = summary(&replay);
+                    summary.read_only = Some(error.to_string());
+                    Message::JournalOpened(Ok(summary))
+                }
+                None => Message::JournalOpened(Err(error.to_string())),
+            };
+            let _ = answers.blocking_send(message);
             // Keep answering, so every decision is marked unsaved with the reason.
             for request in incoming {
                 let _ = answers.blocking_send(Message::DecisionSaved {
@@ -144,6 +157,10 @@ pub fn append(journal: &mut Journal, group_id: String, entry: Entry) -> Message 
 /// What the app needs of a journal just opened: each group's standing decision and draft, and
 /// any damage.
 pub fn opened(replay: &Replay) -> Message {
+    Message::JournalOpened(Ok(summary(replay)))
+}
+
+fn summary(replay: &Replay) -> crate::app::JournalSummary {
     let damaged = replay
         .damaged
         .iter()
@@ -154,11 +171,15 @@ pub fn opened(replay: &Replay) -> Message {
             )
         })
         .collect();
-    Message::JournalOpened(Ok(crate::app::JournalSummary {
+    for damage in &damaged {
+        tracing::warn!(%damage, "decisions journal: damaged line skipped");
+    }
+    crate::app::JournalSummary {
         decisions: replay.decisions.clone(),
         drafts: replay.drafts.clone(),
         damaged,
-    }))
+        read_only: None,
+    }
 }
 
 #[cfg(test)]

@@ -99,14 +99,14 @@ pub async fn run(
     // back to the one last drawn, so the next frame is drawn whole rather than as a difference.
     let mut repaint = false;
 
-    loop {
+    let exit = 'session: loop {
         // Draw when something changed, but no more often than the frame interval: a burst of
         // resizes or source events becomes one frame.
         if app.is_dirty() && Instant::now() >= last_draw + frame_interval {
             app.take_dirty();
             if let Err(error) = draw(terminal, app, std::mem::take(&mut repaint)) {
                 tracing::warn!(%error, "writing to the terminal failed; quitting");
-                return Ok(Exit::TerminalLost);
+                break 'session Exit::TerminalLost;
             }
             last_draw = Instant::now();
         }
@@ -131,26 +131,26 @@ pub async fn run(
                 Some(Ok(_)) => continue,
                 Some(Err(error)) => {
                     tracing::warn!(%error, "reading the terminal failed; quitting");
-                    return Ok(Exit::TerminalLost);
+                    break 'session Exit::TerminalLost;
                 }
-                None => return Ok(Exit::TerminalLost),
+                None => break 'session Exit::TerminalLost,
             },
             Some(event) = source_events.recv() => Message::Source(event),
             Some(result) = work_rx.recv() => result,
             _ = clock.tick() => Message::Tick(Timestamp::now()),
             _ = sleep_until(next_frame), if app.is_dirty() => continue,
-            _ = sigterm.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGTERM)),
-            _ = sighup.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGHUP)),
-            _ = sigint.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGINT)),
-            _ = sigquit.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGQUIT)),
-            _ = sigusr1.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGUSR1)),
-            _ = sigusr2.recv() => return Ok(Exit::Signal(signal_hook::consts::SIGUSR2)),
-            _ = tty_lost.recv() => return Ok(Exit::TerminalLost),
+            _ = sigterm.recv() => break 'session Exit::Signal(signal_hook::consts::SIGTERM),
+            _ = sighup.recv() => break 'session Exit::Signal(signal_hook::consts::SIGHUP),
+            _ = sigint.recv() => break 'session Exit::Signal(signal_hook::consts::SIGINT),
+            _ = sigquit.recv() => break 'session Exit::Signal(signal_hook::consts::SIGQUIT),
+            _ = sigusr1.recv() => break 'session Exit::Signal(signal_hook::consts::SIGUSR1),
+            _ = sigusr2.recv() => break 'session Exit::Signal(signal_hook::consts::SIGUSR2),
+            _ = tty_lost.recv() => break 'session Exit::TerminalLost,
         };
 
         for effect in app.update(message) {
             match effect {
-                Effect::Quit => return Ok(Exit::Quit),
+                Effect::Quit => break 'session Exit::Quit,
                 Effect::Refresh(pane) => sources.refresh(pane),
                 Effect::SaveDecision { group_id, entry } => {
                     let kind = app::SaveKind::of(&entry);
@@ -207,7 +207,16 @@ pub async fn run(
         {
             app.update(Message::Resize(size.width, size.height));
         }
+    };
+    // A signal or a lost terminal while an edit is open: its draft reaches the journal before
+    // the journal's handle is dropped (which waits for it).
+    if let Some((group_id, entry)) = app.draft_to_keep()
+        && let Some(journal) = &journal
+        && let Err(reason) = journal.save(SaveRequest { group_id, entry })
+    {
+        tracing::warn!(%reason, "the open edit's draft was not saved");
     }
+    Ok(exit)
 }
 
 fn draw(terminal: &mut Tui, app: &App, whole: bool) -> io::Result<()> {

@@ -457,3 +457,40 @@ fn snapshot_of_one_view_zooms_it() {
     assert!(task_rows(&tasks).len() == 19, "snapshot:\n{text}");
     assert!(pane(&text, 1, "Alerts").is_none());
 }
+
+// B25/B02: a dropped SSH session (SIGHUP) while an edit is open keeps what was typed.
+#[test]
+fn sighup_during_an_edit_keeps_the_draft() {
+    let mut console = Console::start(120, 40);
+    wait_for_data(&console);
+    console.send(b"3");
+    console.wait_for("the Triage pane focused", WAIT, |text| {
+        focused(text, 3, "Triage")
+    });
+    console.wait_for("the groups", WAIT, |text| text.contains("pilot:"));
+    console.send(b"e");
+    console.wait_for("the edit form", WAIT, |text| text.contains("▶ class"));
+    // Tab five times to the note, then type; the signal follows at once, well within the
+    // interval at which an open form writes its draft.
+    console.send(b"\t\t\t\t\t");
+    console.wait_for("the note focused", WAIT, |text| text.contains("▶ note"));
+    console.send(b"kept across a hangup");
+    console.wait_for("the typed note", WAIT, |text| {
+        text.contains("kept across a hangup")
+    });
+    console.signal("HUP");
+    assert_eq!(console.wait_exit(WAIT), 129);
+
+    let journal = console.home().join("data/pandaops/decisions.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap_or_default();
+    let drafts: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains(r#""kind":"draft""#))
+        .collect();
+    assert!(
+        drafts
+            .last()
+            .is_some_and(|line| line.contains("kept across a hangup")),
+        "{text}"
+    );
+}

@@ -1057,7 +1057,7 @@ fn the_edit_form_checks_the_regex_live_and_saves_an_edited_decision() {
     let check = app.edit.as_ref().unwrap().check.clone().unwrap();
     assert_eq!((check.matched_members, check.matched_siblings), (6, 7));
     assert!(
-        render_app(&app, 140, 40).contains("! matches 6 of 6 diagnostics of this group · 7 of 7")
+        render_app(&app, 140, 40).contains("! matches 6/6 of this group · 7/7 of 2 sibling group(s)")
     );
     typed(&mut app, " (");
     assert!(app.edit.as_ref().unwrap().check.is_err());
@@ -1699,4 +1699,83 @@ fn tasks_show_predicted_bands_and_mark_defined_values_outside_them() {
         5
     );
     assert!(value("features used").contains('='), "{fields:?}");
+}
+
+#[test]
+fn the_review_guards_what_an_operator_would_lose_or_panda_would_ignore() {
+    use pandaops::triage::journal::FailPoint;
+    use pandaops::triage::rules::{KnownRule, RuleSet};
+
+    let (mut app, mut journal, path) = review_app();
+    // A regex PanDA's Python cannot compile is refused in the form, with the reason.
+    select_group(&mut app, "timed out");
+    key(&mut app, KeyCode::Char('e'));
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+    }
+    clear_field(&mut app);
+    typed(&mut app, r"\pL+ to stage-in");
+    let check = app.edit.as_ref().unwrap().check.clone();
+    assert!(
+        check
+            .as_ref()
+            .is_err_and(|why| why.contains("PanDA's Python")),
+        "{check:?}"
+    );
+    assert!(ctrl(&mut app, 's').is_empty());
+    // Esc keeps the edit as a draft; c and x then refuse to decide over it.
+    let effects = key(&mut app, KeyCode::Esc);
+    run_effects(&mut app, &mut journal, effects);
+    assert!(key(&mut app, KeyCode::Char('c')).is_empty());
+    assert!(
+        app.status
+            .as_ref()
+            .is_some_and(|s| s.text.contains("has a draft"))
+    );
+    assert!(app.reviews.is_empty());
+
+    // An inactive database rule only logs in PanDA: the group stays to be reviewed.
+    app.update(Message::KnownRules(Ok(std::sync::Arc::new(
+        RuleSet::from_rules([KnownRule {
+            id: None,
+            error_source: "pilotErrorCode".into(),
+            error_code: 1099,
+            diag_regex: "Failed to stage-in file:checksum".into(),
+            description: String::new(),
+            error_class: "system".into(),
+            active: false,
+            retry_action: None,
+            parameters: String::new(),
+        }]),
+    ))));
+    select_group(&mut app, "checksum");
+    let row = app.triage.selected().unwrap().clone();
+    assert!(
+        row.known
+            .as_ref()
+            .is_some_and(|k| k.covers_all() && !k.settled())
+    );
+    assert!(row.queues().contains("unreviewed"), "{}", row.queues());
+
+    // A decision the journal refused makes quit ask first.
+    journal.arm_failure(FailPoint::SyncFails);
+    let effects = key(&mut app, KeyCode::Char('c'));
+    run_effects(&mut app, &mut journal, effects);
+    assert!(key(&mut app, KeyCode::Char('q')).is_empty());
+    assert!(matches!(
+        app.dialog,
+        Some(pandaops::app::Dialog::Quit { unsaved: 1, .. })
+    ));
+    assert!(render_app(&app, 140, 40).contains("NOT saved"));
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.dialog.is_none());
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Quit]);
+
+    // An empty queue says so, rather than that there are no failed jobs.
+    app.dialog = None;
+    app.set_queue(pandaops::app::Queue::Known);
+    let text = render_app(&app, 140, 40);
+    assert!(text.contains("none in queue known"), "{text}");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

@@ -20,8 +20,8 @@ use crate::triage::suggest::Suggestion;
 use super::rows::GroupRow;
 use crate::ui::text::sanitize;
 
-/// `ERROR_CLASSIFICATION.DESCRIPTION` holds 250 characters.
-pub const MAX_DESCRIPTION_CHARS: usize = 250;
+/// `ERROR_CLASSIFICATION.DESCRIPTION` is `VARCHAR2(250)`: 250 bytes, as Oracle counts by default.
+pub const MAX_DESCRIPTION_BYTES: usize = 250;
 /// The most attempts a `limit_retry` rule may allow; PanDA's own defaults are far below.
 pub const MAX_ATTEMPTS: u32 = 100;
 
@@ -420,11 +420,11 @@ impl EditForm {
             ));
         }
         let description = first_line(&self.description);
-        let chars = description.chars().count();
-        if chars > MAX_DESCRIPTION_CHARS {
+        if description.len() > MAX_DESCRIPTION_BYTES {
             return Err(format!(
-                "the description has {chars} characters; ERROR_CLASSIFICATION holds at most \
-                 {MAX_DESCRIPTION_CHARS}"
+                "the description is {} bytes; ERROR_CLASSIFICATION holds at most \
+                 {MAX_DESCRIPTION_BYTES}",
+                description.len()
             ));
         }
         Ok(Decision {
@@ -466,6 +466,9 @@ pub fn check_regex(
             u32::from(c)
         ));
     }
+    if let Some(why) = diag_regex::python_incompatibility(regex) {
+        return Err(format!("PanDA's Python could not use it: {why}"));
+    }
     let member_refs: Vec<&str> = members.iter().map(String::as_str).collect();
     let sibling_refs: Vec<&str> = siblings.iter().map(String::as_str).collect();
     diag_regex::check_group(regex, &member_refs, &sibling_refs).map_err(|error| {
@@ -476,7 +479,11 @@ pub fn check_regex(
             .rev()
             .find(|line| !line.trim().is_empty())
             .unwrap_or("");
-        format!("the regex does not compile: {}", last.trim())
+        let last = last.trim();
+        format!(
+            "the regex does not compile: {}",
+            last.strip_prefix("error: ").unwrap_or(last)
+        )
     })
 }
 
@@ -516,14 +523,21 @@ pub fn label_values(suggestion: &Suggestion) -> (ErrorClass, Permanence, Option<
 /// The description a decision on a row starts with: the code's short name and the pattern.
 pub fn default_description(row: &GroupRow) -> String {
     let group = &row.group;
-    let text = crate::catalogue::lookup(group.source, group.code).map_or_else(
-        || group.pattern.clone(),
-        |info| format!("{}: {}", info.short_name, group.pattern),
-    );
-    clean_line(&text)
-        .chars()
-        .take(MAX_DESCRIPTION_CHARS)
-        .collect()
+    // A code without a diagnostic (transform exit codes) is described by its catalogue message.
+    let text = match crate::catalogue::lookup(group.source, group.code) {
+        Some(info) if group.pattern.is_empty() => format!("{}: {}", info.short_name, info.message),
+        Some(info) => format!("{}: {}", info.short_name, group.pattern),
+        None => group.pattern.clone(),
+    };
+    let mut text = clean_line(&text);
+    if text.len() > MAX_DESCRIPTION_BYTES {
+        let mut end = MAX_DESCRIPTION_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
 }
 
 fn retry_index(action: Option<RetryAction>) -> usize {
@@ -539,11 +553,50 @@ fn retry_index(action: Option<RetryAction>) -> usize {
 
 /// One line of text fit for a field: whitespace as spaces, control characters dropped.
 fn clean_line(text: &str) -> String {
-    let spaced: String = text
+    // Escape sequences go whole (`ESC [ 31 m`), so no stray `[31m` is left in the text.
+    let without_escapes = strip_escape_sequences(text);
+    let spaced: String = without_escapes
         .chars()
         .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .filter(|c| !c.is_control())
         .collect();
+    // What is left that would not show (bidi controls, zero-width characters) goes too.
     sanitize(&spaced).into_owned()
+}
+
+/// Text without its terminal escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL` or
+/// `ESC \`) and two-character escapes.
+fn strip_escape_sequences(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('[') => {
+                for next in chars.by_ref() {
+                    if ('@'..='~').contains(&next) {
+                        break;
+                    }
+                }
+            }
+            Some(']') => {
+                while let Some(next) = chars.next() {
+                    if next == '\u{7}' {
+                        break;
+                    }
+                    if next == '\u{1b}' && chars.peek() == Some(&'\\') {
+                        chars.next();
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn line_area(text: &str) -> TextArea<'static> {
@@ -552,10 +605,7 @@ fn line_area(text: &str) -> TextArea<'static> {
 }
 
 fn note_area(text: &str) -> TextArea<'static> {
-    let lines: Vec<String> = text
-        .lines()
-        .map(|line| sanitize(line).into_owned())
-        .collect();
+    let lines: Vec<String> = text.lines().map(clean_line).collect();
     let mut area = TextArea::new(if lines.is_empty() {
         vec![String::new()]
     } else {

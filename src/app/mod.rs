@@ -266,6 +266,8 @@ pub struct JournalSummary {
     pub drafts: BTreeMap<String, Draft>,
     /// Damaged lines, reported once.
     pub damaged: Vec<String>,
+    /// Why this console only reads the journal (another holds its lock), if it does.
+    pub read_only: Option<String>,
 }
 
 /// The kind of journal entry an answer is about.
@@ -359,6 +361,8 @@ pub struct App {
     learned: BTreeMap<String, u64>,
     /// When the open form last wrote its draft.
     draft_written: Timestamp,
+    /// The id of the last bulk apply.
+    last_batch: u64,
     pub journal: JournalStatus,
     /// Who decides, as written into the journal: `user@host`.
     pub operator: String,
@@ -426,6 +430,7 @@ impl App {
             known_rules: Arc::new(RuleSet::default()),
             learned: BTreeMap::new(),
             draft_written: now,
+            last_batch: 0,
             journal: JournalStatus::Opening,
             operator: String::from("unknown"),
             metrics: TableView::new("title", false),
@@ -573,7 +578,13 @@ impl App {
                 Vec::new()
             }
             Message::JournalOpened(Ok(summary)) => {
-                self.journal = JournalStatus::Ready;
+                self.journal = match &summary.read_only {
+                    Some(reason) => {
+                        self.error(format!("read-only: {reason}"));
+                        JournalStatus::Failed(reason.clone())
+                    }
+                    None => JournalStatus::Ready,
+                };
                 self.on_journal_opened(summary)
             }
             Message::JournalOpened(Err(reason)) => {
@@ -1018,7 +1029,7 @@ impl App {
             return Vec::new();
         }
         match action {
-            Action::Quit => return vec![Effect::Quit],
+            Action::Quit => return self.quit(),
             Action::FocusNext | Action::FocusPrev => {
                 let step = if action == Action::FocusNext { 1 } else { 3 };
                 let next = PaneId::ALL[(self.focus.index() + step) % 4];
@@ -1267,7 +1278,7 @@ impl App {
             Command::Zoom => return self.apply(Action::ToggleZoom),
             Command::Help => return self.apply(Action::Help),
             Command::Refresh => return self.apply(Action::Refresh),
-            Command::Quit => return vec![Effect::Quit],
+            Command::Quit => return self.quit(),
         }
         Vec::new()
     }

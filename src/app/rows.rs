@@ -880,7 +880,9 @@ fn review_text(review: Option<&Review>, draft: bool, known: Option<&KnownMatch>)
     let Some(review) = review else {
         return match (draft, known) {
             (true, _) => ("✎ draft".to_string(), Tone::Info),
-            (false, Some(known)) if known.covers_all() => ("in db".to_string(), Tone::Muted),
+            (false, Some(known)) if known.settled() => ("in db".to_string(), Tone::Muted),
+            // An inactive rule only logs in PanDA: still to be reviewed.
+            (false, Some(known)) if known.covers_all() => ("db log".to_string(), Tone::Info),
             (false, Some(known)) => (format!("db {}/{}", known.matched, known.of), Tone::Info),
             (false, None) => ("—".to_string(), Tone::Muted),
         };
@@ -937,9 +939,15 @@ pub struct KnownMatch {
 }
 
 impl KnownMatch {
-    /// Every sampled diagnostic is covered: nothing is left to decide.
+    /// Every sampled diagnostic is covered.
     pub fn covers_all(&self) -> bool {
         self.matched == self.of
+    }
+
+    /// Nothing is left to decide: an active rule covers every sampled diagnostic. An inactive
+    /// rule (`ACTIVE = 'N'`) only logs in PanDA, so it is still for the operators to review.
+    pub fn settled(&self) -> bool {
+        self.covers_all() && self.rule.active
     }
 }
 
@@ -951,7 +959,7 @@ impl GroupRow {
     pub fn queues(&self) -> String {
         let mut queues = vec!["all"];
         match &self.review {
-            None if self.known.as_ref().is_some_and(KnownMatch::covers_all) => queues.push("known"),
+            None if self.known.as_ref().is_some_and(KnownMatch::settled) => queues.push("known"),
             None => {
                 queues.push("unreviewed");
                 if self.suggestion.is_confident() {
@@ -1061,7 +1069,7 @@ impl TableRow for GroupRow {
             Tone::Muted
         };
         // A group the database already classifies is not suggested again.
-        let known = self.known.as_ref().filter(|known| known.covers_all());
+        let known = self.known.as_ref().filter(|known| known.settled());
         match column {
             "suggested" if known.is_some() => (
                 format!("db {}", known.map_or("", |k| k.rule.error_class.as_str())),
@@ -1069,6 +1077,8 @@ impl TableRow for GroupRow {
             ),
             "suggested" => (suggested_text(&self.suggestion), tone),
             "review" => review_text(self.review.as_ref(), self.draft, self.known.as_ref()),
+            // The database's rule has no retry action of its own (that is RETRYERRORS).
+            "retry" if known.is_some() => ("—".to_string(), Tone::Muted),
             "retry" => (self.suggestion.label.retry_action.to_string(), tone),
             other => self.group.cell(other, context),
         }
@@ -1125,8 +1135,10 @@ impl TableRow for GroupRow {
                     rule.description,
                     known.matched,
                     known.of,
-                    if known.covers_all() {
+                    if known.settled() {
                         ": nothing left to decide"
+                    } else if known.covers_all() {
+                        ": inactive (PanDA only logs it), so still to be reviewed"
                     } else {
                         ": the rest needs a decision"
                     }

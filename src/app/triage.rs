@@ -123,6 +123,11 @@ pub enum Dialog {
         group_id: String,
         key: String,
     },
+    /// Quitting would lose decisions the journal refused.
+    Quit {
+        unsaved: usize,
+        reason: String,
+    },
 }
 
 impl App {
@@ -180,6 +185,9 @@ impl App {
                         self.group_key(&group_id)
                     ));
                 }
+                if kind == SaveKind::Decision {
+                    self.info(format!("saved: {}", self.group_key(&group_id)));
+                }
                 if let Some(group) = self.row_group(&group_id) {
                     // What the suggester learned from a decision now taken back is forgotten.
                     let forgot = !self.reviews.contains_key(&group_id)
@@ -198,6 +206,7 @@ impl App {
                 if let Some(review) = self.reviews.get_mut(&group_id) {
                     review.state = ReviewState::Unsaved(reason.clone());
                 }
+                let reason = reason.strip_prefix("not saved: ").unwrap_or(&reason);
                 self.error(format!("decision NOT saved: {reason}"));
             }
             (SaveKind::Undo, Err(reason)) => {
@@ -367,7 +376,15 @@ impl App {
             self.error(format!("nothing to {what}: the queue shows no group"));
             return Vec::new();
         };
-        if let Some(known) = row.known.as_ref().filter(|k| k.covers_all()) {
+        // A draft holds an operator's own edit; deciding over it would drop it unseen.
+        if row.draft {
+            self.error(format!(
+                "{} has a draft: e opens it (ctrl-s saves it as the decision), D discards it",
+                row.group.key()
+            ));
+            return Vec::new();
+        }
+        if let Some(known) = row.known.as_ref().filter(|k| k.settled()) {
             let id = known.rule.id.map_or(String::new(), |id| format!(" {id}"));
             self.error(format!(
                 "{} is already classified in the database (rule{id}: {}); e makes a new rule if \
@@ -397,7 +414,12 @@ impl App {
             batch: None,
         };
         let key = row.group.key();
-        self.info(format!("{}ed {key}", &what[..what.len() - 1]));
+        let done = if verdict == Verdict::Confirmed {
+            "confirmed"
+        } else {
+            "rejected"
+        };
+        self.info(format!("{done} {key}: saving…"));
         self.save_decision(decision)
     }
 
@@ -540,6 +562,18 @@ impl App {
         }]
     }
 
+    /// The draft of the open form, if it changed since it was last written: for the event loop to
+    /// save when the console is stopped by a signal or loses its terminal.
+    pub fn draft_to_keep(&mut self) -> Option<(String, Entry)> {
+        if matches!(self.journal, JournalStatus::Failed(_)) {
+            return None;
+        }
+        let form = self.edit.as_mut().filter(|form| form.unsaved_draft)?;
+        form.unsaved_draft = false;
+        let draft = form.draft(&self.operator, self.now);
+        Some((form.group_id.clone(), Entry::Draft(draft)))
+    }
+
     /// Writes the open form's draft when it changed and the last write is old enough, so a
     /// crash or a lost connection keeps the edit.
     pub(super) fn write_draft_if_due(&mut self) -> Vec<Effect> {
@@ -658,17 +692,28 @@ impl App {
             }
         };
         let from = row.group.clone();
-        let batch = u64::try_from(self.now.as_millisecond()).ok();
+        // Unique even for two applies within one tick of the clock.
+        let batch = u64::try_from(self.now.as_millisecond())
+            .unwrap_or(0)
+            .max(self.last_batch + 1);
+        self.last_batch = batch;
+        let batch = Some(batch);
         let from_words: BTreeSet<String> = words("", &from.pattern)
             .into_iter()
             .filter(|w| !w.is_empty())
             .collect();
 
         let mut candidates: Vec<(f64, BulkCandidate)> = Vec::new();
+        let mut left_with_drafts = 0;
         for other in self.triage.rows() {
             let group = &other.group;
-            let known = other.known.as_ref().is_some_and(|k| k.covers_all());
+            let known = other.known.as_ref().is_some_and(|k| k.settled());
             if group.id == from.id || self.reviews.contains_key(&group.id) || known {
+                continue;
+            }
+            // A group with a draft keeps it: the operator was working on it.
+            if other.draft {
+                left_with_drafts += 1;
                 continue;
             }
             if group.source != from.source {
@@ -720,9 +765,14 @@ impl App {
                 },
             ));
         }
+        let drafts_note = if left_with_drafts > 0 {
+            format!(" ({left_with_drafts} with a draft left out)")
+        } else {
+            String::new()
+        };
         if candidates.is_empty() {
             self.info(format!(
-                "no undecided group like {} to apply its decision to",
+                "no undecided group like {} to apply its decision to{drafts_note}",
                 from.key()
             ));
             return;
@@ -732,11 +782,16 @@ impl App {
                 .then_with(|| b.1.jobs.cmp(&a.1.jobs))
                 .then_with(|| a.1.decision.group_id.cmp(&b.1.decision.group_id))
         });
+        let retry = match template.retry_action {
+            Some(crate::triage::journal::RetryAction::LimitRetry { max_attempt }) => {
+                format!("limit_retry (max {max_attempt} attempts)")
+            }
+            other => edit::retry_name(other).to_string(),
+        };
         let summary = format!(
-            "{} / {} · retry {}",
+            "{} / {} · retry {retry}{drafts_note}",
             template.error_class.as_str(),
             template.permanence.as_str(),
-            edit::retry_name(template.retry_action)
         );
         self.dialog = Some(Dialog::Bulk {
             from_key: format!("{} \"{}\"", from.key(), short(&from.pattern, 40)),
@@ -744,6 +799,28 @@ impl App {
             candidates: candidates.into_iter().map(|(_, c)| c).collect(),
             selected: 0,
         });
+    }
+
+    /// Quits, unless decisions on screen are not on disk: then asks first.
+    pub(super) fn quit(&mut self) -> Vec<Effect> {
+        let unsaved: Vec<&String> = self
+            .reviews
+            .values()
+            .filter_map(|review| match &review.state {
+                ReviewState::Unsaved(reason) => Some(reason),
+                _ => None,
+            })
+            .collect();
+        match unsaved.first() {
+            None => vec![Effect::Quit],
+            Some(reason) => {
+                self.dialog = Some(Dialog::Quit {
+                    unsaved: unsaved.len(),
+                    reason: (*reason).clone(),
+                });
+                Vec::new()
+            }
+        }
     }
 
     pub(super) fn on_dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -805,6 +882,7 @@ impl App {
             return Vec::new();
         };
         match dialog {
+            Dialog::Quit { .. } => vec![Effect::Quit],
             Dialog::Undo { targets, .. } => {
                 let mut effects = Vec::new();
                 for (group_id, seq) in targets {

@@ -199,6 +199,112 @@ pub fn matcher(regex: &str) -> Result<Regex, BadRegex> {
     })
 }
 
+/// Syntax the Rust `regex` crate reads but Python's `re` refuses or reads otherwise: PanDA applies
+/// `ERROR_DIAG` with Python, and a rule Python cannot compile never fires (the retry module
+/// catches the error and moves on, without a word). `None` when nothing such was found.
+///
+/// Refused: `\p{..}`/`\P{..}` classes, `\z`, `\x{..}` and `\u{..}` escapes, `(?<name>..)` (Python
+/// wants `(?P<name>..)`), inline flags anywhere but at the very start, flags Python lacks (`U`,
+/// `R`) or turned off (`(?-i)`), and inside a class: nested classes, POSIX classes and the set
+/// operators `&&`, `--`, `~~`.
+pub fn python_incompatibility(regex: &str) -> Option<String> {
+    let chars: Vec<char> = regex.chars().collect();
+    let mut i = 0;
+    let mut in_class = false;
+    let mut class_start = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                let next = chars.get(i + 1).copied();
+                match next {
+                    Some('p' | 'P') => {
+                        return Some(format!(
+                            "\\{} classes are Rust-only; Python's re refuses them",
+                            next.unwrap_or('p')
+                        ));
+                    }
+                    Some('z') => return Some("\\z is Rust-only; Python writes \\Z".to_string()),
+                    Some('x' | 'u') if chars.get(i + 2) == Some(&'{') => {
+                        return Some(format!(
+                            "\\{}{{..}} is Rust-only; Python writes \\xHH, \\uHHHH or \\UHHHHHHHH",
+                            next.unwrap_or('x')
+                        ));
+                    }
+                    _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            '[' if in_class => {
+                if chars.get(i + 1) == Some(&':') {
+                    return Some(
+                        "POSIX classes like [[:alpha:]] are Rust-only; Python reads them as a set \
+                         of characters"
+                            .to_string(),
+                    );
+                }
+                return Some(
+                    "a [ inside a class is a nested class in Rust but a plain character in Python; \
+                     write \\["
+                        .to_string(),
+                );
+            }
+            '[' => {
+                in_class = true;
+                class_start = i;
+                // A ] or ^] right after the opening bracket is a literal in both.
+                if chars.get(i + 1) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    i += 1;
+                }
+            }
+            ']' if in_class => in_class = false,
+            '&' | '-' | '~' if in_class && chars.get(i + 1) == Some(&c) && i > class_start + 1 => {
+                return Some(format!(
+                    "{c}{c} inside a class is a set operation in Rust but plain characters in \
+                     Python"
+                ));
+            }
+            '(' if !in_class && chars.get(i + 1) == Some(&'?') => {
+                let rest: String = chars[i + 2..].iter().take(2).collect();
+                if rest.starts_with('<') && !rest.starts_with("<=") && !rest.starts_with("<!") {
+                    return Some(
+                        "(?<name>...) needs Python 3.12; PanDA's Python reads (?P<name>...)"
+                            .to_string(),
+                    );
+                }
+                // Flags: `(?flags)` or `(?flags:...)`.
+                let flags: String = chars[i + 2..]
+                    .iter()
+                    .take_while(|ch| ch.is_ascii_alphabetic() || **ch == '-')
+                    .collect();
+                let after = chars.get(i + 2 + flags.chars().count()).copied();
+                if !flags.is_empty() && matches!(after, Some(')' | ':')) {
+                    if let Some(bad) = flags.chars().find(|f| !"aiLmsux-".contains(*f)) {
+                        return Some(format!("the flag {bad} is Rust-only"));
+                    }
+                    if after == Some(')') && flags.contains('-') {
+                        return Some("turning flags off, as in (?-i), is Rust-only".to_string());
+                    }
+                    if after == Some(')') && i != 0 {
+                        return Some(
+                            "inline flags such as (?i) must open the regex in Python; put them \
+                             first or scope them as (?i:...)"
+                                .to_string(),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// What `regex` matches, with `re.match` semantics, among a group's diagnostics and its siblings'.
 pub fn check_group(regex: &str, members: &[&str], siblings: &[&str]) -> Result<Coverage, BadRegex> {
     let matcher = matcher(regex)?;
@@ -467,6 +573,52 @@ pub fn shows_nothing(ch: char) -> bool {
             | '\u{fff9}'..='\u{fffb}'
             | '\u{e0000}'..='\u{e007f}'
     )
+}
+
+#[cfg(test)]
+mod python_tests {
+    use super::python_incompatibility;
+
+    #[test]
+    fn syntax_python_refuses_or_reads_otherwise_is_named() {
+        for (regex, says) in [
+            (r"\pL+ job killed", "Rust-only"),
+            (r"job killed(?i) BY.*", "must open the regex"),
+            (r"a\z", "\\Z"),
+            (r"(?<n>abc)", "(?P<name>"),
+            (r"[[:alpha:]]+", "POSIX"),
+            (r"[a[bc]]", "nested"),
+            (r"[a-z&&[^x]]", "set operation"),
+            (r"[a&&b]", "set operation"),
+            (r"\x{41}", "Rust-only"),
+            (r"(?U)a+", "flag U"),
+            (r"(?-i)a", "turning flags off"),
+        ] {
+            let found = python_incompatibility(regex);
+            assert!(
+                found.as_deref().is_some_and(|text| text.contains(says)),
+                "{regex}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_both_read_alike_passes() {
+        for regex in [
+            r"(?i)job killed BY.*",
+            r"(?i:killed) by \S+",
+            r"(?P<site>\w+) is down",
+            r"[]a-]+ and [^]x]",
+            r"[\[\]]+",
+            r"a-b--c && d",
+            r"\s*Failed\s+to\s+stage-in\s+file:/[^\s'\x22,;:()\[\]]+\s+timed\s+out",
+            r"(?=x)",
+            r"\u00e9\x41\Z",
+            r"(?s).*",
+        ] {
+            assert_eq!(python_incompatibility(regex), None, "{regex}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -133,6 +133,11 @@ pub struct ExportRows {
     pub duplicates: Vec<String>,
 }
 
+/// The job field `ERROR_CLASSIFICATION` rules never apply to: the retry module's
+/// `get_job_error_details` collects the pilot, executor, supervisor, ddm, brokerage, job
+/// dispatcher and task buffer errors only.
+const NOT_CLASSIFIED_SOURCE: &str = "transExitCode";
+
 /// Builds the rows of standing decisions (see [`journal::Replay::decisions`]), leaving out what
 /// `known` already holds. `activate_retries` makes `RETRYERRORS` rows active.
 pub fn build_rows<'a>(
@@ -178,7 +183,15 @@ pub fn build_rows<'a>(
         }
         first_group = Some((classification_key.clone(), decision.group_id.clone()));
 
-        if known.contains(&classification_key) {
+        if decision.error_source == NOT_CLASSIFIED_SOURCE {
+            // PanDA's error classification reads seven error fields, not transExitCode (the
+            // retry module does read it, so a RETRYERRORS proposal still follows).
+            rows.invalid.push(format!(
+                "group {} ({} {}): PanDA's error classification does not read \
+                 {NOT_CLASSIFIED_SOURCE}, so no ERROR_CLASSIFICATION row",
+                decision.group_id, decision.error_source, decision.error_code
+            ));
+        } else if known.contains(&classification_key) {
             rows.known_classification += 1;
         } else {
             rows.classification.push(ClassificationRow {
@@ -619,6 +632,28 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "DESCRIPTION of group g␛ holds the unseen character U+202E, which SQL must not carry"
+        );
+    }
+
+    #[test]
+    fn transform_codes_get_a_retry_proposal_but_no_classification_row() {
+        let mut transform = decision("gt", 68, r"\s*$", Verdict::Confirmed);
+        transform.error_source = "transExitCode".to_string();
+        let python_only = decision("gp", 1150, r"\pL+ job killed", Verdict::Confirmed);
+        let rows = build_rows([&transform, &python_only], &RuleSet::default(), false);
+        assert!(rows.classification.is_empty());
+        assert_eq!(rows.retryerrors.len(), 1);
+        assert_eq!(rows.retryerrors[0].error_source, "transExitCode");
+        assert_eq!(rows.invalid.len(), 2, "{:?}", rows.invalid);
+        assert!(
+            rows.invalid[0].contains("PanDA's Python"),
+            "{:?}",
+            rows.invalid
+        );
+        assert!(
+            rows.invalid[1].contains("does not read transExitCode"),
+            "{:?}",
+            rows.invalid
         );
     }
 

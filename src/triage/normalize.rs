@@ -61,12 +61,21 @@ const NOT_USERS: [&str; 9] = [
     "harvester",
 ];
 
+/// Characters of a diagnostic that [`normalize`] reads; the rest is left out of the pattern.
+pub const MAX_NORMALISED_CHARS: usize = 2048;
+
 /// The pattern of a diagnostic: its variable parts masked, its spacing collapsed.
 ///
 /// A `<NAME>` mask keeps host-like names apart from file names only by shape: a dotted token with
 /// a known domain suffix becomes `<HOST>`.
 pub fn normalize(diag: &str) -> String {
-    let mut text = diag.trim().to_string();
+    // Only the head of a very long message is normalised: pilot diagnostics stop at 256
+    // characters, and the cost of the masks grows faster than the length on pasted log lines.
+    let head = match diag.char_indices().nth(MAX_NORMALISED_CHARS) {
+        Some((end, _)) => &diag[..end],
+        None => diag,
+    };
+    let mut text = head.trim().to_string();
     for rule in rules() {
         if rule.mask == "$1 by <USER>" {
             text = rule
@@ -116,6 +125,25 @@ fn looks_like_host(token: &str) -> bool {
         .last()
         .is_some_and(|last| last.len() >= 2 && last.bytes().all(|b| b.is_ascii_lowercase()));
     labels.iter().all(label_ok) && ends_in_word
+}
+
+#[cfg(test)]
+mod long_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_head_of_a_very_long_message_is_read() {
+        let long = format!("Payload crashed {}", "7 ".repeat(20_000));
+        let pattern = normalize(&long);
+        assert!(pattern.starts_with("Payload crashed <N> <N>"));
+        assert!(
+            pattern.chars().count() < MAX_NORMALISED_CHARS * 3,
+            "{}",
+            pattern.len()
+        );
+        // Two messages that differ only after the head fall in one group.
+        assert_eq!(normalize(&format!("{long}x")), pattern);
+    }
 }
 
 #[cfg(test)]

@@ -361,7 +361,14 @@ pub fn check_diag_regex(regex: &str) -> Result<(), String> {
     // Alone, not as a matcher: wrapped in a group, a stray `)` could pair up with the wrapper.
     Regex::new(regex)
         .map(|_| ())
-        .map_err(|error| compile_error(&error))
+        .map_err(|error| compile_error(&error))?;
+    // PanDA applies the regex with Python, where a rule that does not compile never fires.
+    match super::diag_regex::python_incompatibility(regex) {
+        Some(why) => Err(format!(
+            "ERROR_DIAG would not work in PanDA's Python: {why}"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A checked regex as a [`matcher`], for [`RuleSet`].

@@ -133,6 +133,19 @@ fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
     if pane == PaneId::Triage && app.triage_grouping {
         title.push_str("… grouping ");
     }
+    if pane == PaneId::Triage
+        && let crate::app::JournalStatus::Failed(reason) = &app.journal
+    {
+        // "locked by pid 42 on host gw1 since …" is what the operator needs; the path is not.
+        let holder = reason
+            .find("locked by ")
+            .map(|at| &reason[at..])
+            .map(|rest| rest.split(';').next().unwrap_or(rest));
+        match holder {
+            Some(holder) => title.push_str(&format!("· READ-ONLY, {} ", sanitize(holder))),
+            None => title.push_str("· READ-ONLY "),
+        }
+    }
     if pane == PaneId::Triage && app.queue != crate::app::Queue::All {
         title.push_str(&format!("· queue {} ", app.queue.name()));
     }
@@ -292,19 +305,20 @@ fn draw_pane(frame: &mut Frame<'_>, pane: PaneId, area: Rect, app: &App) {
         PaneId::Tasks => {
             table::draw_table(buf, inner, &app.tasks, theme, focused, &context, "no tasks")
         }
-        PaneId::Triage => table::draw_table(
-            buf,
-            inner,
-            &app.triage,
-            theme,
-            focused,
-            &context,
-            if app.triage_grouping {
-                "grouping failed and holding jobs…"
+        PaneId::Triage => {
+            let empty = if app.triage_grouping {
+                "grouping failed and holding jobs…".to_string()
+            } else if app.triage.total() > 0 {
+                format!(
+                    "{} groups, none in queue {} matching the filter (v or :queue all)",
+                    app.triage.total(),
+                    app.queue.name()
+                )
             } else {
-                "no failed or holding jobs"
-            },
-        ),
+                "no failed or holding jobs".to_string()
+            };
+            table::draw_table(buf, inner, &app.triage, theme, focused, &context, &empty)
+        }
         PaneId::Metrics => metrics::draw_metrics(buf, inner, app, focused),
     }
 }
@@ -457,16 +471,8 @@ fn hints(app: &App) -> String {
             .first_key_label(context, action)
             .map(|key| format!("{key} {label}"))
     };
-    let mut parts: Vec<String> = [
-        hint(Context::Global, Action::Help, "help"),
-        hint(Context::Global, Action::Command, "command"),
-        hint(Context::Table, Action::Filter, "filter"),
-        hint(Context::Table, Action::Open, "detail"),
-        hint(Context::Table, Action::SortNext, "sort"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    // In Triage its own keys come first, so a narrow terminal still shows them.
+    let mut parts: Vec<String> = Vec::new();
     if app.focus == PaneId::Triage {
         parts.extend(
             [
@@ -481,6 +487,17 @@ fn hints(app: &App) -> String {
             .flatten(),
         );
     }
+    parts.extend(
+        [
+            hint(Context::Global, Action::Help, "help"),
+            hint(Context::Global, Action::Command, "command"),
+            hint(Context::Table, Action::Filter, "filter"),
+            hint(Context::Table, Action::Open, "detail"),
+            hint(Context::Table, Action::SortNext, "sort"),
+        ]
+        .into_iter()
+        .flatten(),
+    );
     parts.extend(
         [
             hint(Context::Global, Action::FocusNext, "next pane"),

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use crate::action::Action;
-use crate::app::edit::{CLASSES, EditForm, Field, PERMANENCES, RETRY_CHOICES, retry_name};
+use crate::app::edit::{
+    CLASSES, EditForm, Field, MAX_DESCRIPTION_BYTES, PERMANENCES, RETRY_CHOICES, retry_name,
+};
 use crate::app::{App, Dialog};
 use crate::keymap::Context;
 use crate::triage::diag_regex::MAX_REGEX_BYTES;
@@ -49,7 +51,7 @@ pub fn draw_edit(frame: &mut Frame<'_>, area: Rect, app: &App, form: &EditForm) 
         .border_type(BorderType::Double)
         .border_style(theme.border_focused)
         .title(Line::styled(
-            fit(&title, usize::from(rect.width.saturating_sub(4))),
+            super::text::truncate(&title, usize::from(rect.width.saturating_sub(4))),
             theme.title_focused,
         ));
     let inner = block.inner(rect);
@@ -173,10 +175,14 @@ pub fn draw_edit(frame: &mut Frame<'_>, area: Rect, app: &App, form: &EditForm) 
         y += 1;
     }
 
-    // The live check of the regex.
+    // The live check of the regex, and the sizes the database's columns allow.
     if y < bottom {
-        let regex_bytes = form.regex_text().len();
-        let line = match &form.check {
+        let sizes = format!(
+            "regex {}/{MAX_REGEX_BYTES} B · description {}/{MAX_DESCRIPTION_BYTES} B",
+            form.regex_text().len(),
+            form.description.lines().first().map_or(0, String::len)
+        );
+        let (text, style) = match &form.check {
             Ok(coverage) => {
                 let clean = coverage.matched_members == coverage.total_members
                     && coverage.matched_siblings == 0;
@@ -185,31 +191,40 @@ pub fn draw_edit(frame: &mut Frame<'_>, area: Rect, app: &App, form: &EditForm) 
                     "no sibling groups".to_string()
                 } else {
                     format!(
-                        "{} of {} diagnostics of {} sibling group(s)",
+                        "{}/{} of {} sibling group(s)",
                         coverage.matched_siblings,
                         form.siblings.len(),
                         form.sibling_groups
                     )
                 };
-                Span::styled(
+                (
                     format!(
-                        "{mark} matches {} of {} diagnostics of this group · {siblings} · \
-                         {regex_bytes}/{MAX_REGEX_BYTES} bytes",
+                        "{mark} matches {}/{} of this group · {siblings} · {sizes}",
                         coverage.matched_members, coverage.total_members
                     ),
                     if clean { theme.ok } else { theme.warn },
                 )
             }
-            Err(reason) => Span::styled(format!("✗ {}", sanitize(reason)), theme.error_text),
+            Err(reason) => (
+                format!("✗ {} · {sizes}", sanitize(reason)),
+                theme.error_text,
+            ),
         };
+        // Two lines when one is not enough: nothing of the check may be cut off.
+        let room = usize::from(value_width);
+        let (first, second) = split_at_width(&text, room);
         frame.render_widget(
-            Paragraph::new(Line::from(Span::styled(
-                fit(&line.content, usize::from(value_width)),
-                line.style,
-            ))),
+            Paragraph::new(Line::from(Span::styled(first, style))),
             value_rect(y, 1),
         );
         y += 1;
+        if !second.is_empty() && y < bottom {
+            frame.render_widget(
+                Paragraph::new(Line::from(Span::styled(fit(&second, room), style))),
+                value_rect(y, 1),
+            );
+            y += 1;
+        }
     }
 
     // The note takes what is left above the key line.
@@ -269,6 +284,20 @@ pub fn draw_dialog(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog
                 format!("{yes} undo · {no} keep"),
             )
         }
+        Dialog::Quit { unsaved, reason } => (
+            " Quit? ".to_string(),
+            vec![
+                Line::styled(
+                    format!(
+                        "{unsaved} decision(s) are NOT saved: the journal refused them ({}).",
+                        sanitize(reason)
+                    ),
+                    theme.error_text,
+                ),
+                Line::raw("Quitting now loses them. Press c or x on them again to retry saving."),
+            ],
+            format!("{yes} quit and lose them · {no} stay"),
+        ),
         Dialog::DiscardDraft { key, .. } => (
             " Discard draft ".to_string(),
             vec![Line::raw(format!(
@@ -356,4 +385,33 @@ pub fn draw_dialog(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog
         .title(Line::styled(title, theme.title_focused));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// `text` cut where it reaches `width` cells, at a ` · ` when there is one in its second half:
+/// the first line and the rest.
+fn split_at_width(text: &str, width: usize) -> (String, String) {
+    if super::text::width(text) <= width {
+        return (text.to_string(), String::new());
+    }
+    let mut cut = 0;
+    let mut used = 0;
+    for (index, ch) in text.char_indices() {
+        let cells = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + cells > width {
+            break;
+        }
+        used += cells;
+        cut = index + ch.len_utf8();
+    }
+    let at = text[..cut]
+        .rfind(" · ")
+        .filter(|&at| at > cut / 2)
+        .unwrap_or(cut);
+    (
+        text[..at].to_string(),
+        text[at..]
+            .trim_start_matches(" · ")
+            .trim_start()
+            .to_string(),
+    )
 }

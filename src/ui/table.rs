@@ -127,6 +127,13 @@ pub fn draw_table<R: TableRow>(
 
     if table.is_empty() {
         if area.height > 1 {
+            // Rows hidden by the filter are not "no data": say which it is.
+            let filtered = format!("{} rows, none matching the filter", table.total());
+            let empty_note = if table.total() > 0 && !empty_note.contains("queue") {
+                filtered.as_str()
+            } else {
+                empty_note
+            };
             let note = fit(empty_note, usize::from(area.width));
             buf.set_line(
                 area.x,

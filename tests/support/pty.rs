@@ -92,6 +92,11 @@ impl Console {
         }
     }
 
+    /// The home folder the console runs in (its data folder is `data/pandaops` below it).
+    pub fn home(&self) -> &std::path::Path {
+        self._home.path()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.process_id().unwrap()
     }
