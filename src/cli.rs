@@ -515,7 +515,10 @@ fn console(cli: &Cli, paths: &Paths) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let model = Some((crate::predict::store::model_path(paths), setup.config.demo.seed));
+    let model = Some((
+        crate::predict::store::model_path(paths),
+        setup.config.demo.seed,
+    ));
     let exit = runtime.block_on(live(setup, paths.data_dir.join("decisions.jsonl"), model))?;
     // Sources may be mid-request; they are dropped, not awaited.
     runtime.shutdown_background();
