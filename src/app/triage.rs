@@ -636,14 +636,15 @@ impl App {
         for (group, _) in targets.iter().take(UNDO_LINES) {
             if let Some(review) = self.reviews.get(group) {
                 let decision = &review.decision;
+                // Who and when first, so a narrow terminal cuts the pattern, not them.
                 lines.push(format!(
-                    "{} {} · {}/{} · by {} at {}",
-                    verdict_word(decision.verdict),
-                    self.group_key(group),
+                    "{} UTC {} · {} {}/{} · {}",
+                    super::format::clock(decision.decided_at),
+                    decision.operator,
+                    verdict_word(decision.verdict).to_lowercase(),
                     decision.error_class.as_str(),
                     decision.permanence.as_str(),
-                    decision.operator,
-                    super::format::datetime(decision.decided_at)
+                    self.group_key(group),
                 ));
             }
         }
