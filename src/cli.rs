@@ -531,12 +531,18 @@ async fn live(
     model: Option<(std::path::PathBuf, u64)>,
 ) -> Result<run::Exit> {
     let (events_tx, events_rx) = mpsc::channel(256);
-    let sources = Sources::start_demo(
-        setup.config.demo.seed,
-        setup.config.demo.speed,
-        Timestamp::now(),
-        events_tx,
-    );
+    // The demo feeds every pane unless real sources are configured; the two never mix.
+    let simulated = setup.config.sources.is_empty();
+    let sources = if simulated {
+        Sources::start_demo(
+            setup.config.demo.seed,
+            setup.config.demo.speed,
+            Timestamp::now(),
+            events_tx,
+        )
+    } else {
+        Sources::start_configured(&setup.config.sources, events_tx)
+    };
 
     let mut app = App::new(
         setup.keymap,
@@ -544,7 +550,7 @@ async fn live(
         setup.themes,
         Timestamp::now(),
     );
-    app.simulated = true;
+    app.simulated = simulated;
     app.show_clock = setup.config.ui.clock;
     app.operator = operator();
     app.theme_notes = setup.theme_notes;

@@ -438,3 +438,51 @@ fn environment_errors_are_reported_with_the_file_problems() -> TestResult {
     assert!(report.contains(": 1 error\n"), "{report}");
     Ok(())
 }
+
+#[test]
+fn the_example_source_blocks_parse_when_uncommented() -> TestResult {
+    // Uncomment the lines that follow the "[[sources." headers, as a user would.
+    let mut text = String::new();
+    let mut in_block = false;
+    for line in config::example().lines() {
+        if line.starts_with("# [[sources.") {
+            in_block = true;
+        }
+        match line.strip_prefix("# ") {
+            Some(code) if in_block && !code.is_empty() && code.contains(['=', '[']) => {
+                text.push_str(code)
+            }
+            _ if line == "#" => in_block = false,
+            _ => text.push_str(line),
+        }
+        text.push('\n');
+    }
+    let checked = config::check(&text, Path::new("uncommented.toml"));
+    assert!(checked.problems.is_empty(), "{}", report(&checked.problems));
+    let config = checked.config.ok_or("no config")?;
+    assert_eq!(config.sources.alertmanager.len(), 1);
+    assert_eq!(config.sources.alertmanager[0].url, "http://127.0.0.1:9093");
+    assert_eq!(config.sources.alertmanager[0].refresh_secs, 15);
+    assert_eq!(config.sources.prometheus.len(), 1);
+    assert_eq!(config.sources.prometheus[0].range_minutes, 120);
+    assert_eq!(config.sources.prometheus[0].queries[0].unit, "jobs");
+    Ok(())
+}
+
+#[test]
+fn sources_fixture_keeps_every_source_in_order() -> TestResult {
+    let config = valid("sources.toml")?;
+    let names: Vec<&str> = config
+        .sources
+        .alertmanager
+        .iter()
+        .map(|source| source.name.as_str())
+        .collect();
+    assert_eq!(names, ["am-1", "am-2"]);
+    assert_eq!(config.sources.alertmanager[1].refresh_secs, 60);
+    assert_eq!(config.sources.alertmanager[0].refresh_secs, 15);
+    assert_eq!(config.sources.prometheus[0].points, 500);
+    assert_eq!(config.sources.prometheus[0].queries.len(), 2);
+    assert_eq!(config.sources.prometheus[0].queries[1].unit, "req/s");
+    Ok(())
+}

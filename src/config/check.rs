@@ -165,6 +165,7 @@ pub fn check(text: &str, file: &Path) -> Checked {
         }
     };
 
+    problems.extend(source_problems(&config, &locator, document.get_ref()));
     problems.sort_by_key(|problem| problem.position());
     let has_errors = problems.iter().any(Problem::is_error);
     Checked {
@@ -241,10 +242,111 @@ fn remove(table: &mut DeTable<'_>, path: &[String]) -> bool {
         [] => false,
         [key] => table.remove(key.as_str()).is_some(),
         [key, rest @ ..] => match table.get_mut(key.as_str()).map(Spanned::get_mut) {
-            Some(DeValue::Table(inner)) => remove(inner, rest),
-            _ => false,
+            Some(value) => remove_in_value(value, rest),
+            None => false,
         },
     }
+}
+
+/// [`remove`] below a value: a table, or an array of tables indexed by number.
+fn remove_in_value(value: &mut DeValue<'_>, path: &[String]) -> bool {
+    match (value, path) {
+        (DeValue::Table(inner), _) => remove(inner, path),
+        (DeValue::Array(items), [index, rest @ ..]) if !rest.is_empty() => {
+            match index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => remove_in_value(item.get_mut(), rest),
+                None => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// What a source needs beyond types: a name, unique among sources, a URL, and queries.
+fn source_problems(config: &Config, locator: &Locator<'_>, document: &DeTable<'_>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    let sources = &config.sources;
+    let entries = sources
+        .alertmanager
+        .iter()
+        .enumerate()
+        .map(|(index, source)| ("alertmanager", index, &source.name, &source.url))
+        .chain(
+            sources
+                .prometheus
+                .iter()
+                .enumerate()
+                .map(|(index, source)| ("prometheus", index, &source.name, &source.url)),
+        );
+    for (kind, index, name, url) in entries {
+        let path = |key: &str| {
+            vec![
+                "sources".to_owned(),
+                kind.to_owned(),
+                index.to_string(),
+                key.to_owned(),
+            ]
+        };
+        // A key the file has but that failed its own check is already reported.
+        let written = |key: &str| lookup(document, &path(key)).is_some();
+        if name.trim().is_empty() && !written("name") {
+            problems.push(locator.missing(document, &path("name"), "a name for this source"));
+        } else if !name.trim().is_empty() && names.contains(&name.as_str()) {
+            problems.push(locator.invalid_value(
+                document,
+                &path("name"),
+                "expected a name no other source has",
+                None,
+            ));
+        } else {
+            names.push(name);
+        }
+        if url.trim().is_empty() && !written("url") {
+            problems.push(locator.missing(document, &path("url"), "the server's base URL"));
+        }
+    }
+    for (index, source) in sources.prometheus.iter().enumerate() {
+        let base = ["sources", "prometheus", &index.to_string()].map(str::to_owned);
+        if source.queries.is_empty() {
+            let path = [&base[..], &["queries".to_owned()]].concat();
+            problems.push(locator.missing(
+                document,
+                &path,
+                "at least one [[sources.prometheus.queries]]",
+            ));
+        }
+        for (number, query) in source.queries.iter().enumerate() {
+            let path = |key: &str| {
+                [
+                    &base[..],
+                    &["queries".to_owned(), number.to_string(), key.to_owned()],
+                ]
+                .concat()
+            };
+            if query.name.trim().is_empty() {
+                problems.push(locator.missing(document, &path("name"), "a name for this query"));
+            }
+            if query.promql.trim().is_empty() {
+                problems.push(locator.missing(document, &path("promql"), "a PromQL expression"));
+            }
+        }
+    }
+    problems
+}
+
+/// Where the key at `path` starts, or for an element of an array of tables, where it starts.
+fn value_start(document: &DeTable<'_>, path: &[String]) -> Option<usize> {
+    if let Some((key, _)) = lookup(document, path) {
+        return Some(key.span().start);
+    }
+    let (index, parent) = path.split_last()?;
+    let (_, array) = lookup(document, parent)?;
+    let DeValue::Array(items) = array.get_ref() else {
+        return None;
+    };
+    let item = items.get(index.parse::<usize>().ok()?)?;
+    Some(item.span().start)
 }
 
 /// The key and value found at `path`, with their spans.
@@ -260,8 +362,24 @@ fn lookup<'d, 'i>(
     if rest.is_empty() {
         return Some((key, value));
     }
-    match value.get_ref() {
-        DeValue::Table(inner) => lookup(inner, rest),
+    lookup_in_value(value.get_ref(), rest)
+}
+
+/// [`lookup`] below a value: a table, or an array of tables indexed by number.
+fn lookup_in_value<'d, 'i>(
+    value: &'d DeValue<'i>,
+    path: &[String],
+) -> Option<(
+    &'d Spanned<std::borrow::Cow<'i, str>>,
+    &'d Spanned<DeValue<'i>>,
+)> {
+    match value {
+        DeValue::Table(inner) => lookup(inner, path),
+        DeValue::Array(items) => {
+            let (index, rest) = path.split_first()?;
+            let item = items.get(index.parse::<usize>().ok()?)?;
+            lookup_in_value(item.get_ref(), rest)
+        }
         _ => None,
     }
 }
@@ -396,6 +514,21 @@ impl Locator<'_> {
             origin: self.origin(offset),
             key_path: join_key_path(&path),
             message,
+        }
+    }
+
+    /// An error for a key the file leaves out, placed at the nearest part of its path found.
+    fn missing(&self, document: &DeTable<'_>, path: &[String], wanted: &str) -> Problem {
+        let offset = (1..=path.len())
+            .rev()
+            .find_map(|length| value_start(document, &path[..length]))
+            .unwrap_or(0);
+        let key_path = join_key_path(path);
+        Problem {
+            severity: Severity::Error,
+            origin: self.origin(offset),
+            message: format!("{key_path}: missing, expected {wanted}"),
+            key_path,
         }
     }
 

@@ -19,5 +19,6 @@ pub use load::{
 };
 pub use paths::{CONFIG_ENV, ConfigFileChoice, Paths};
 pub use schema::{
-    BUILT_IN_THEMES, BaseKeymap, Config, Demo, Log, LogLevel, Named, PaneView, Panes, Ui,
+    AlertmanagerSource, BUILT_IN_THEMES, BaseKeymap, Config, Demo, Log, LogLevel, Named, PaneView,
+    Panes, PrometheusQuery, PrometheusSource, Sources, Ui,
 };

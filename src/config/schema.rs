@@ -21,6 +21,9 @@ pub struct Config {
     pub demo: Demo,
     pub log: Log,
     pub panes: Panes,
+    /// Real services; when none is configured the demo feeds every pane.
+    #[serde(skip_serializing_if = "Sources::is_empty")]
+    pub sources: Sources,
 }
 
 /// `[ui]`: how the console looks and behaves.
@@ -107,6 +110,140 @@ impl Default for PaneView {
             filter: String::new(),
         }
     }
+}
+
+/// `[[sources.*]]`: the services the panes are fed from.
+#[derive(Serialize, Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct Sources {
+    /// Alertmanagers (API v2), for the Alerts pane.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alertmanager: Vec<AlertmanagerSource>,
+    /// Prometheus servers, for the Metrics pane.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub prometheus: Vec<PrometheusSource>,
+}
+
+impl Sources {
+    pub fn is_empty(&self) -> bool {
+        self.alertmanager.is_empty() && self.prometheus.is_empty()
+    }
+}
+
+/// `[[sources.alertmanager]]`: one Alertmanager.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct AlertmanagerSource {
+    /// Names the source in pane titles and on its alerts; unique among sources.
+    pub name: String,
+    /// Base URL, `http://` or `https://`, without the API path.
+    #[serde(deserialize_with = "http_url")]
+    pub url: String,
+    /// Environment variable holding a bearer token; empty for none.
+    pub token_env: String,
+    /// File whose first line is a bearer token, read again when it changes; empty for none.
+    pub token_file: String,
+    /// PEM file of CA certificates trusted besides the system's; empty for none.
+    pub ca_file: String,
+    /// Folder of PEM CA certificates (such as /etc/grid-security/certificates); empty for none.
+    pub ca_dir: String,
+    #[serde(deserialize_with = "timeout_secs")]
+    pub connect_timeout_secs: u64,
+    #[serde(deserialize_with = "timeout_secs")]
+    pub read_timeout_secs: u64,
+    #[serde(deserialize_with = "timeout_secs")]
+    pub total_timeout_secs: u64,
+    #[serde(deserialize_with = "max_body_mb")]
+    pub max_body_mb: u64,
+    /// Seconds between two polls.
+    #[serde(deserialize_with = "refresh_secs")]
+    pub refresh_secs: u64,
+}
+
+impl Default for AlertmanagerSource {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            url: String::new(),
+            token_env: String::new(),
+            token_file: String::new(),
+            ca_file: String::new(),
+            ca_dir: String::new(),
+            connect_timeout_secs: 5,
+            read_timeout_secs: 15,
+            total_timeout_secs: 30,
+            max_body_mb: 32,
+            refresh_secs: 15,
+        }
+    }
+}
+
+/// `[[sources.prometheus]]`: one Prometheus and its queries.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct PrometheusSource {
+    pub name: String,
+    /// Base URL, `http://` or `https://`, without the API path.
+    #[serde(deserialize_with = "http_url")]
+    pub url: String,
+    /// Environment variable holding a bearer token; empty for none.
+    pub token_env: String,
+    /// File whose first line is a bearer token, read again when it changes; empty for none.
+    pub token_file: String,
+    /// PEM file of CA certificates trusted besides the system's; empty for none.
+    pub ca_file: String,
+    /// Folder of PEM CA certificates (such as /etc/grid-security/certificates); empty for none.
+    pub ca_dir: String,
+    #[serde(deserialize_with = "timeout_secs")]
+    pub connect_timeout_secs: u64,
+    #[serde(deserialize_with = "timeout_secs")]
+    pub read_timeout_secs: u64,
+    #[serde(deserialize_with = "timeout_secs")]
+    pub total_timeout_secs: u64,
+    #[serde(deserialize_with = "max_body_mb")]
+    pub max_body_mb: u64,
+    /// Seconds between two polls.
+    #[serde(deserialize_with = "refresh_secs")]
+    pub refresh_secs: u64,
+    /// How far back the sparklines reach, in minutes.
+    #[serde(deserialize_with = "range_minutes")]
+    pub range_minutes: u64,
+    /// Points per series, about the pane's width in cells.
+    #[serde(deserialize_with = "points")]
+    pub points: u64,
+    /// The queries, each a series (or one per label set) in the Metrics pane.
+    pub queries: Vec<PrometheusQuery>,
+}
+
+impl Default for PrometheusSource {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            url: String::new(),
+            token_env: String::new(),
+            token_file: String::new(),
+            ca_file: String::new(),
+            ca_dir: String::new(),
+            connect_timeout_secs: 5,
+            read_timeout_secs: 15,
+            total_timeout_secs: 30,
+            max_body_mb: 32,
+            refresh_secs: 30,
+            range_minutes: 120,
+            points: 240,
+            queries: Vec::new(),
+        }
+    }
+}
+
+/// `[[sources.prometheus.queries]]`: one named PromQL query.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(default, expecting = "a table")]
+pub struct PrometheusQuery {
+    pub name: String,
+    pub title: String,
+    pub promql: String,
+    pub unit: String,
 }
 
 /// The built-in keymaps a user keymap can start from.
@@ -224,6 +361,59 @@ pub(crate) fn speed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D
         above: 0.0,
         at_most: 3600.0,
     })
+}
+
+pub(crate) fn timeout_secs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn { min: 1, max: 600 })
+}
+
+pub(crate) fn max_body_mb<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn { min: 1, max: 1024 })
+}
+
+pub(crate) fn refresh_secs<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn { min: 1, max: 3600 })
+}
+
+pub(crate) fn range_minutes<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn {
+        min: 1,
+        max: 366 * 24 * 60,
+    })
+}
+
+pub(crate) fn points<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn {
+        min: 10,
+        max: 10_000,
+    })
+}
+
+pub(crate) fn http_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    deserializer.deserialize_any(HttpUrl)
+}
+
+/// An `http://` or `https://` URL with a host.
+struct HttpUrl;
+
+impl<'de> Visitor<'de> for HttpUrl {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a URL starting with http:// or https://, such as \"http://127.0.0.1:9093\"")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        let parsed = reqwest::Url::parse(value.trim()).ok();
+        let fits = parsed
+            .as_ref()
+            .is_some_and(|url| matches!(url.scheme(), "http" | "https") && url.has_host());
+        if fits {
+            Ok(value.trim().to_owned())
+        } else {
+            Err(E::invalid_value(Unexpected::Str(value), &self))
+        }
+    }
 }
 
 /// An integer from `min` to `max`, both included.

@@ -138,6 +138,23 @@ impl HttpError {
         }
     }
 
+    /// The same error with `what` (such as `query "failure_rate"`) after the endpoint's name.
+    pub fn about(mut self, what: &str) -> HttpError {
+        let endpoint = match &mut self {
+            HttpError::Setup { endpoint, .. }
+            | HttpError::Timeout { endpoint, .. }
+            | HttpError::Connect { endpoint, .. }
+            | HttpError::Auth { endpoint, .. }
+            | HttpError::Status { endpoint, .. }
+            | HttpError::Html { endpoint, .. }
+            | HttpError::TooLarge { endpoint, .. }
+            | HttpError::Body { endpoint, .. } => endpoint,
+        };
+        endpoint.push(' ');
+        endpoint.push_str(what);
+        self
+    }
+
     /// The HTTP status, when the server answered with one.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -4,19 +4,123 @@
 //! commands (refresh) over another. A source task that panics is reported in its pane as failing,
 //! and the console keeps running.
 
+pub mod alertmanager;
 pub mod demo;
 pub mod http;
+pub mod poll;
+pub mod prometheus;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
-use crate::domain::{PaneId, SourceEvent, SourceEventKind, SourceHealth};
+use crate::config;
+use crate::domain::{Feed, PaneId, SourceEvent, SourceEventKind, SourceHealth};
 
+use self::alertmanager::Alertmanager;
 use self::demo::{DemoCommand, DemoWorld};
+use self::http::{Backoff, Endpoint, HttpError, HttpSettings, TokenSource};
+use self::poll::{PollCommand, Schedule};
+use self::prometheus::{Prometheus, Query};
 
 /// Handles to the running sources, for the effects the app asks for.
 pub struct Sources {
     demo: Option<mpsc::Sender<DemoCommand>>,
+    /// The polling sources, with the panes they feed.
+    polled: Vec<(Vec<PaneId>, mpsc::Sender<PollCommand>)>,
+    /// The configured Alertmanagers, for creating and expiring silences.
+    alertmanagers: Vec<Arc<Alertmanager>>,
+}
+
+/// The HTTP settings of a configured source.
+fn http_settings(
+    [
+        connect_timeout_secs,
+        read_timeout_secs,
+        total_timeout_secs,
+        max_body_mb,
+    ]: [u64; 4],
+    token_env: &str,
+    token_file: &str,
+    ca_file: &str,
+    ca_dir: &str,
+) -> HttpSettings {
+    let path = |text: &str| (!text.trim().is_empty()).then(|| PathBuf::from(text.trim()));
+    let token = match (path(token_file), token_env.trim()) {
+        (Some(file), _) => TokenSource::File(file),
+        (None, "") => TokenSource::None,
+        (None, variable) => TokenSource::Env(variable.to_string()),
+    };
+    HttpSettings {
+        connect_timeout: Duration::from_secs(connect_timeout_secs),
+        read_timeout: Duration::from_secs(read_timeout_secs),
+        total_timeout: Duration::from_secs(total_timeout_secs),
+        max_body_bytes: usize::try_from(max_body_mb.saturating_mul(1024 * 1024))
+            .unwrap_or(usize::MAX),
+        ca_file: path(ca_file),
+        ca_dir: path(ca_dir),
+        token,
+        ..HttpSettings::default()
+    }
+}
+
+/// The Alertmanager a `[[sources.alertmanager]]` entry describes.
+pub fn alertmanager_from(source: &config::AlertmanagerSource) -> Result<Alertmanager, HttpError> {
+    let settings = http_settings(
+        [
+            source.connect_timeout_secs,
+            source.read_timeout_secs,
+            source.total_timeout_secs,
+            source.max_body_mb,
+        ],
+        &source.token_env,
+        &source.token_file,
+        &source.ca_file,
+        &source.ca_dir,
+    );
+    Ok(Alertmanager {
+        name: source.name.clone(),
+        endpoint: Arc::new(Endpoint::new(&source.name, &source.url, settings)?),
+    })
+}
+
+/// The Prometheus a `[[sources.prometheus]]` entry describes.
+pub fn prometheus_from(source: &config::PrometheusSource) -> Result<Prometheus, HttpError> {
+    let settings = http_settings(
+        [
+            source.connect_timeout_secs,
+            source.read_timeout_secs,
+            source.total_timeout_secs,
+            source.max_body_mb,
+        ],
+        &source.token_env,
+        &source.token_file,
+        &source.ca_file,
+        &source.ca_dir,
+    );
+    let queries = source
+        .queries
+        .iter()
+        .map(|query| Query {
+            name: query.name.clone(),
+            title: if query.title.trim().is_empty() {
+                query.name.clone()
+            } else {
+                query.title.clone()
+            },
+            promql: query.promql.clone(),
+            unit: query.unit.clone(),
+        })
+        .collect();
+    Ok(Prometheus {
+        endpoint: Arc::new(Endpoint::new(&source.name, &source.url, settings)?),
+        queries,
+        range: Duration::from_secs(source.range_minutes.saturating_mul(60)),
+        points: u32::try_from(source.points).unwrap_or(u32::MAX),
+    })
 }
 
 impl Sources {
@@ -53,14 +157,186 @@ impl Sources {
         tokio::spawn(supervise("demo", &PaneId::ALL, task, events));
         Sources {
             demo: Some(commands_tx),
+            polled: Vec::new(),
+            alertmanagers: Vec::new(),
         }
+    }
+
+    /// Starts the configured sources, one task each. A source whose settings cannot work
+    /// (an unreadable CA file, say) marks its pane failing with the reason; the others run.
+    /// A pane no source feeds says so in its title.
+    pub fn start_configured(
+        configured: &config::Sources,
+        events: mpsc::Sender<SourceEvent>,
+    ) -> Sources {
+        let mut sources = Sources {
+            demo: None,
+            polled: Vec::new(),
+            alertmanagers: Vec::new(),
+        };
+        let mut fed = Vec::new();
+
+        for source in &configured.alertmanager {
+            fed.push(PaneId::Alerts);
+            let every = Duration::from_secs(source.refresh_secs);
+            match alertmanager_from(source) {
+                Ok(alertmanager) => {
+                    let alertmanager = Arc::new(alertmanager);
+                    sources.alertmanagers.push(Arc::clone(&alertmanager));
+                    let fetch = move || {
+                        let alertmanager = Arc::clone(&alertmanager);
+                        async move {
+                            let alerts = alertmanager.alerts().await?;
+                            let silences = alertmanager.silences().await?;
+                            Ok(vec![
+                                (PaneId::Alerts, Feed::Alerts(alerts)),
+                                (PaneId::Alerts, Feed::Silences(silences)),
+                            ])
+                        }
+                    };
+                    sources.spawn_polling(&source.name, PaneId::Alerts, every, &events, fetch);
+                }
+                Err(error) => report_setup_failure(&source.name, PaneId::Alerts, &error, &events),
+            }
+        }
+
+        for source in &configured.prometheus {
+            fed.push(PaneId::Metrics);
+            let every = Duration::from_secs(source.refresh_secs);
+            match prometheus_from(source) {
+                Ok(prometheus) => {
+                    let prometheus = Arc::new(prometheus);
+                    let fetch = move || {
+                        let prometheus = Arc::clone(&prometheus);
+                        async move {
+                            let series = prometheus.fetch().await?;
+                            Ok(vec![(PaneId::Metrics, Feed::Series(series))])
+                        }
+                    };
+                    sources.spawn_polling(&source.name, PaneId::Metrics, every, &events, fetch);
+                }
+                Err(error) => report_setup_failure(&source.name, PaneId::Metrics, &error, &events),
+            }
+        }
+
+        for pane in PaneId::ALL {
+            if !fed.contains(&pane) {
+                let health = SourceHealth::Failing {
+                    reason: "no source configured for this pane (see config.example.toml)".into(),
+                };
+                let event = SourceEvent {
+                    source: "config".into(),
+                    pane,
+                    kind: SourceEventKind::Health(health),
+                };
+                let _ = events.try_send(event);
+            }
+        }
+        sources
+    }
+
+    fn spawn_polling<F, Fut>(
+        &mut self,
+        name: &str,
+        pane: PaneId,
+        every: Duration,
+        events: &mpsc::Sender<SourceEvent>,
+        fetch: F,
+    ) where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<Vec<(PaneId, Feed)>, HttpError>> + Send + 'static,
+    {
+        let (commands_tx, commands_rx) = mpsc::channel(4);
+        let schedule = Schedule {
+            every,
+            backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
+        };
+        let task = tokio::spawn(poll::run(
+            name.to_string(),
+            vec![pane],
+            schedule,
+            events.clone(),
+            commands_rx,
+            fetch,
+        ));
+        let panes: &'static [PaneId] = match pane {
+            PaneId::Alerts => &[PaneId::Alerts],
+            PaneId::Tasks => &[PaneId::Tasks],
+            PaneId::Triage => &[PaneId::Triage],
+            PaneId::Metrics => &[PaneId::Metrics],
+        };
+        tokio::spawn(supervise_named(
+            name.to_string(),
+            panes,
+            task,
+            events.clone(),
+        ));
+        self.polled.push((vec![pane], commands_tx));
+    }
+
+    /// The configured Alertmanagers, to create and expire silences with.
+    pub fn alertmanagers(&self) -> &[Arc<Alertmanager>] {
+        &self.alertmanagers
     }
 
     /// Asks the sources of a pane to fetch now. Never waits: a full queue means a refresh is
     /// already pending.
-    pub fn refresh(&self, _pane: PaneId) {
+    pub fn refresh(&self, pane: PaneId) {
         if let Some(demo) = &self.demo {
             let _ = demo.try_send(DemoCommand::Refresh);
+        }
+        for (panes, commands) in &self.polled {
+            if panes.contains(&pane) {
+                let _ = commands.try_send(PollCommand::Refresh);
+            }
+        }
+    }
+}
+
+/// A source that could not even start: its pane says why.
+fn report_setup_failure(
+    name: &str,
+    pane: PaneId,
+    error: &HttpError,
+    events: &mpsc::Sender<SourceEvent>,
+) {
+    tracing::error!(source = name, %error, "source not started");
+    let event = SourceEvent {
+        source: name.to_string(),
+        pane,
+        kind: SourceEventKind::Health(SourceHealth::Failing {
+            reason: error.to_string(),
+        }),
+    };
+    let _ = events.try_send(event);
+}
+
+/// [`supervise`] for a source whose name comes from the configuration.
+async fn supervise_named(
+    name: String,
+    panes: &'static [PaneId],
+    task: tokio::task::JoinHandle<()>,
+    events: mpsc::Sender<SourceEvent>,
+) {
+    let Err(error) = task.await else {
+        return;
+    };
+    let reason = if error.is_panic() {
+        "source crashed".to_string()
+    } else {
+        "source stopped".to_string()
+    };
+    tracing::error!(source = %name, %reason, "source task ended");
+    for &pane in panes {
+        let event = SourceEvent {
+            source: name.clone(),
+            pane,
+            kind: SourceEventKind::Health(SourceHealth::Failing {
+                reason: reason.clone(),
+            }),
+        };
+        if events.send(event).await.is_err() {
+            return;
         }
     }
 }

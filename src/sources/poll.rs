@@ -1,0 +1,130 @@
+//! The loop every polling source runs: fetch, report, wait; on failure keep the last data, say
+//! why, and back off.
+//!
+//! A fetch that fails after a good one makes the source `Stale` since the first failure, with
+//! the reason and the time of the next attempt; one that fails before anything good arrived
+//! makes it `Failing`. The loop never sends an empty feed in place of an error.
+
+use std::future::Future;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::mpsc;
+
+use crate::domain::{Feed, PaneId, SourceEvent, SourceEventKind, SourceHealth};
+
+use super::http::{Backoff, HttpError};
+
+/// What the app may ask of a polling source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PollCommand {
+    /// Fetch now, unless the server asked us to wait.
+    Refresh,
+}
+
+/// How often a source polls and how it backs off.
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub every: Duration,
+    pub backoff: Backoff,
+}
+
+/// Runs until the app goes away (its channel closes). `fetch` returns every feed of one poll;
+/// `pane_of` says where each goes.
+pub async fn run<F, Fut>(
+    source: String,
+    panes: Vec<PaneId>,
+    mut schedule: Schedule,
+    events: mpsc::Sender<SourceEvent>,
+    mut commands: mpsc::Receiver<PollCommand>,
+    mut fetch: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Vec<(PaneId, Feed)>, HttpError>>,
+{
+    let send = |pane: PaneId, kind: SourceEventKind| SourceEvent {
+        source: source.clone(),
+        pane,
+        kind,
+    };
+    for &pane in &panes {
+        let loading = SourceHealth::Loading { progress: None };
+        if events
+            .send(send(pane, SourceEventKind::Health(loading)))
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+
+    let mut had_data = false;
+    let mut failing_since: Option<Timestamp> = None;
+    loop {
+        let wait = match fetch().await {
+            Ok(feeds) => {
+                had_data = true;
+                failing_since = None;
+                schedule.backoff.reset();
+                for (pane, feed) in feeds {
+                    if events
+                        .send(send(pane, SourceEventKind::Data(feed)))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                let fresh = SourceHealth::Fresh {
+                    at: Timestamp::now(),
+                };
+                for &pane in &panes {
+                    let event = send(pane, SourceEventKind::Health(fresh.clone()));
+                    if events.send(event).await.is_err() {
+                        return;
+                    }
+                }
+                schedule.every
+            }
+            Err(error) => {
+                let wait = schedule.backoff.next_delay(error.retry_after());
+                let now = Timestamp::now();
+                let since = *failing_since.get_or_insert(now);
+                let reason = error.to_string();
+                let health = if had_data {
+                    let ahead = SignedDuration::try_from(wait).unwrap_or(SignedDuration::MAX);
+                    SourceHealth::Stale {
+                        since,
+                        reason,
+                        retry_at: now.checked_add(ahead).ok(),
+                    }
+                } else {
+                    SourceHealth::Failing { reason }
+                };
+                for &pane in &panes {
+                    let event = send(pane, SourceEventKind::Health(health.clone()));
+                    if events.send(event).await.is_err() {
+                        return;
+                    }
+                }
+                wait
+            }
+        };
+
+        // Sleep until the next poll; a refresh cuts it short, except during a backoff, which
+        // protects a server that is failing or asked us to wait.
+        let in_backoff = failing_since.is_some();
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                () = &mut sleep => break,
+                command = commands.recv() => match command {
+                    Some(PollCommand::Refresh) if !in_backoff => break,
+                    Some(PollCommand::Refresh) => {}
+                    None => return,
+                },
+            }
+        }
+    }
+}
