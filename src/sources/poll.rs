@@ -128,3 +128,96 @@ pub async fn run<F, Fut>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    fn failure(retry_after: Option<Duration>) -> HttpError {
+        HttpError::Status {
+            endpoint: "t (http://x/)".into(),
+            status: if retry_after.is_some() { 429 } else { 500 },
+            detail: String::new(),
+            retry_after,
+        }
+    }
+
+    /// Runs the loop over scripted outcomes and returns the health and data events seen.
+    async fn events_of(
+        outcomes: Vec<Result<(), HttpError>>,
+        wanted: usize,
+    ) -> Vec<SourceEventKind> {
+        let script = Arc::new(Mutex::new(VecDeque::from(outcomes)));
+        let (events_tx, mut events_rx) = mpsc::channel(64);
+        let (_commands_tx, commands_rx) = mpsc::channel(1);
+        let schedule = Schedule {
+            every: Duration::from_millis(10),
+            backoff: Backoff::new(Duration::from_millis(10), Duration::from_millis(20)),
+        };
+        let fetch = move || {
+            let next = script.lock().ok().and_then(|mut s| s.pop_front());
+            async move {
+                match next {
+                    Some(Ok(())) | None => Ok(vec![(PaneId::Metrics, Feed::Series(Vec::new()))]),
+                    Some(Err(error)) => Err(error),
+                }
+            }
+        };
+        let task = tokio::spawn(run(
+            "t".into(),
+            vec![PaneId::Metrics],
+            schedule,
+            events_tx,
+            commands_rx,
+            fetch,
+        ));
+        let mut seen = Vec::new();
+        while seen.len() < wanted {
+            match tokio::time::timeout(Duration::from_secs(2), events_rx.recv()).await {
+                Ok(Some(event)) => seen.push(event.kind),
+                _ => break,
+            }
+        }
+        task.abort();
+        seen
+    }
+
+    #[tokio::test]
+    async fn a_failure_before_any_data_is_failing_and_after_data_is_stale() {
+        let seen = events_of(vec![Err(failure(None)), Ok(()), Err(failure(None))], 5).await;
+        assert!(matches!(
+            seen[0],
+            SourceEventKind::Health(SourceHealth::Loading { .. })
+        ));
+        let SourceEventKind::Health(SourceHealth::Failing { reason }) = &seen[1] else {
+            panic!("expected failing, got {:?}", seen[1])
+        };
+        assert_eq!(reason, "t (http://x/): HTTP 500");
+        assert!(matches!(seen[2], SourceEventKind::Data(Feed::Series(_))));
+        assert!(matches!(
+            seen[3],
+            SourceEventKind::Health(SourceHealth::Fresh { .. })
+        ));
+        let SourceEventKind::Health(SourceHealth::Stale { retry_at, .. }) = &seen[4] else {
+            panic!("expected stale, got {:?}", seen[4])
+        };
+        assert!(retry_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn retry_after_sets_the_next_attempt() {
+        let started = Timestamp::now();
+        let seen = events_of(vec![Ok(()), Err(failure(Some(Duration::from_secs(30))))], 4).await;
+        let SourceEventKind::Health(SourceHealth::Stale {
+            retry_at: Some(at), ..
+        }) = &seen[3]
+        else {
+            panic!("expected stale with a retry time, got {:?}", seen[3])
+        };
+        let ahead = at.duration_since(started);
+        assert!(ahead >= SignedDuration::from_secs(29), "{ahead:?}");
+    }
+}
