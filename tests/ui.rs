@@ -1057,7 +1057,8 @@ fn the_edit_form_checks_the_regex_live_and_saves_an_edited_decision() {
     let check = app.edit.as_ref().unwrap().check.clone().unwrap();
     assert_eq!((check.matched_members, check.matched_siblings), (6, 7));
     assert!(
-        render_app(&app, 140, 40).contains("! matches 6/6 of this group · 7/7 of 2 sibling group(s)")
+        render_app(&app, 140, 40)
+            .contains("! matches 6/6 of this group · 7/7 of 2 sibling group(s)")
     );
     typed(&mut app, " (");
     assert!(app.edit.as_ref().unwrap().check.is_err());
