@@ -532,3 +532,46 @@ async fn bad_settings_are_refused_with_the_reason() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_gzip_body_is_decoded_and_the_limit_counts_what_it_expands_to() {
+    use std::io::Write;
+    let json_text = format!("[{}0]", "0,".repeat(5000));
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(json_text.as_bytes()).unwrap();
+    let packed = encoder.finish().unwrap();
+    assert!(packed.len() < 1000, "{}", packed.len());
+    let (url, seen) = serve(move |_| {
+        vec![Step::Write(response(
+            "200 OK",
+            &[
+                ("content-type", "application/json"),
+                ("content-encoding", "gzip"),
+            ],
+            &packed,
+        ))]
+    })
+    .await
+    .unwrap();
+
+    let endpoint = Endpoint::new("test", &url, quick()).unwrap();
+    let value = get(&endpoint).await.unwrap();
+    assert_eq!(value.as_array().map(Vec::len), Some(5001));
+    assert!(
+        seen.heads()[0]
+            .to_ascii_lowercase()
+            .contains("accept-encoding: gzip")
+    );
+
+    // 10 kB once unpacked: over a 5 kB limit, though under 1 kB on the wire.
+    let settings = HttpSettings {
+        max_body_bytes: 5000,
+        ..quick()
+    };
+    let endpoint = Endpoint::new("test", &url, settings).unwrap();
+    let text = shown(&get(&endpoint).await.unwrap_err());
+    assert!(
+        text.ends_with("response larger than the limit of 5000 bytes"),
+        "{text}"
+    );
+}
