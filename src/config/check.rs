@@ -123,6 +123,7 @@ pub fn check(text: &str, file: &Path) -> Checked {
     }
 
     let known = known_keys();
+    let suggestable = suggestable_keys();
     let mut problems = Vec::new();
     let mut remaining = document.clone();
 
@@ -143,7 +144,7 @@ pub fn check(text: &str, file: &Path) -> Checked {
                     unknown
                         .iter()
                         .filter_map(|path| path.split_last())
-                        .map(|key| locator.unknown_key(document.get_ref(), &known, key)),
+                        .map(|key| locator.unknown_key(document.get_ref(), &suggestable, key)),
                 );
                 break config;
             }
@@ -389,9 +390,35 @@ fn known_keys() -> toml::Table {
     toml::Table::try_from(Config::default()).unwrap_or_default()
 }
 
+/// [`known_keys`] plus the keys of one entry of each array of tables (the sources, which the
+/// defaults leave out), for "did you mean" only: arrays are not tables to the other checks.
+fn suggestable_keys() -> toml::Table {
+    let mut known = known_keys();
+    let mut prometheus =
+        toml::Table::try_from(super::schema::PrometheusSource::default()).unwrap_or_default();
+    let query =
+        toml::Table::try_from(super::schema::PrometheusQuery::default()).unwrap_or_default();
+    prometheus.insert("queries".to_owned(), toml::Value::Table(query));
+    let mut sources = toml::Table::new();
+    sources.insert(
+        "alertmanager".to_owned(),
+        toml::Value::Table(
+            toml::Table::try_from(super::schema::AlertmanagerSource::default()).unwrap_or_default(),
+        ),
+    );
+    sources.insert("prometheus".to_owned(), toml::Value::Table(prometheus));
+    known.insert("sources".to_owned(), toml::Value::Table(sources));
+    known
+}
+
+/// The known table at `path`; the index of an array of tables stays on the entry's table.
 fn known_table<'t>(known: &'t toml::Table, path: &[String]) -> Option<&'t toml::Table> {
     path.iter()
-        .try_fold(known, |table, key| table.get(key)?.as_table())
+        .try_fold(known, |table, key| match table.get(key) {
+            Some(value) => value.as_table(),
+            None if key.parse::<usize>().is_ok() => Some(table),
+            None => None,
+        })
 }
 
 /// Renders a key path the way it would be written in TOML: bare keys joined by dots.
