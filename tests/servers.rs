@@ -343,6 +343,14 @@ async fn real_series_from_prometheus_parse_with_nan_and_infinities() {
             .all(|v| *v == f64::NEG_INFINITY)
     );
 
+    // A narrower pane: about one point per cell, so a coarser step.
+    prometheus
+        .pane_width
+        .store(30, std::sync::atomic::Ordering::Relaxed);
+    let narrow = prometheus.fetch().await.unwrap();
+    let up = narrow.iter().find(|s| s.id.starts_with("up{")).unwrap();
+    assert_eq!(up.values.len(), 31, "one minute at a two-second step");
+
     // A query the server cannot parse: its own words come back, naming the query.
     let bad = PrometheusSource {
         queries: vec![query("broken", "sum(up")],

@@ -12,6 +12,7 @@ pub mod prometheus;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -33,6 +34,8 @@ pub struct Sources {
     polled: Vec<(Vec<PaneId>, mpsc::Sender<PollCommand>)>,
     /// The configured Alertmanagers, for creating and expiring silences.
     alertmanagers: Vec<Arc<Alertmanager>>,
+    /// The Metrics pane's width in cells, shared with every Prometheus source.
+    metrics_width: Arc<AtomicU32>,
 }
 
 /// The HTTP settings of a configured source.
@@ -120,6 +123,7 @@ pub fn prometheus_from(source: &config::PrometheusSource) -> Result<Prometheus, 
         queries,
         range: Duration::from_secs(source.range_minutes.saturating_mul(60)),
         points: u32::try_from(source.points).unwrap_or(u32::MAX),
+        pane_width: Arc::new(AtomicU32::new(0)),
     })
 }
 
@@ -159,6 +163,7 @@ impl Sources {
             demo: Some(commands_tx),
             polled: Vec::new(),
             alertmanagers: Vec::new(),
+            metrics_width: Arc::new(AtomicU32::new(0)),
         }
     }
 
@@ -173,6 +178,7 @@ impl Sources {
             demo: None,
             polled: Vec::new(),
             alertmanagers: Vec::new(),
+            metrics_width: Arc::new(AtomicU32::new(0)),
         };
         let mut fed = Vec::new();
 
@@ -204,7 +210,8 @@ impl Sources {
             fed.push(PaneId::Metrics);
             let every = Duration::from_secs(source.refresh_secs);
             match prometheus_from(source) {
-                Ok(prometheus) => {
+                Ok(mut prometheus) => {
+                    prometheus.pane_width = Arc::clone(&sources.metrics_width);
                     let prometheus = Arc::new(prometheus);
                     let fetch = move || {
                         let prometheus = Arc::clone(&prometheus);
@@ -272,6 +279,14 @@ impl Sources {
             events.clone(),
         ));
         self.polled.push((vec![pane], commands_tx));
+    }
+
+    /// Tells the Prometheus sources how wide the Metrics pane is, in cells, so that their next
+    /// poll asks for about one point per cell (never more than each source's `points`).
+    /// Never waits.
+    pub fn set_metrics_width(&self, cells: u16) {
+        self.metrics_width
+            .store(u32::from(cells), Ordering::Relaxed);
     }
 
     /// The configured Alertmanagers, to create and expire silences with.

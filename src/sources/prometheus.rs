@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -41,6 +42,9 @@ pub struct Prometheus {
     pub range: Duration,
     /// How many points each series should have, about the pane's width in cells.
     pub points: u32,
+    /// The Metrics pane's width in cells once the app has told it (0 until then); when known
+    /// and narrower than `points`, series get that many points instead.
+    pub pane_width: Arc<AtomicU32>,
 }
 
 /// The step, in whole seconds, for `range` drawn in `points` points: at least one second,
@@ -63,7 +67,13 @@ impl Prometheus {
     /// Every query over the range ending at `end_secs` (Unix seconds, aligned to the step so
     /// successive polls share their grid).
     pub async fn fetch_ending_at(&self, end_secs: i64) -> Result<Vec<Series>, HttpError> {
-        let step = step_secs(self.range, self.points);
+        let width = self.pane_width.load(Ordering::Relaxed);
+        let points = if width == 0 {
+            self.points
+        } else {
+            self.points.min(width)
+        };
+        let step = step_secs(self.range, points);
         let step_i = i64::try_from(step).unwrap_or(i64::MAX);
         let end = end_secs - end_secs.rem_euclid(step_i);
         let span = i64::try_from(self.range.as_secs()).unwrap_or(i64::MAX);
