@@ -104,6 +104,16 @@ pub async fn run(
         // resizes or source events becomes one frame.
         if app.is_dirty() && Instant::now() >= last_draw + frame_interval {
             app.take_dirty();
+            // The Metrics pane's width sets how many points Prometheus is asked for. The pane
+            // may be hidden (one pane at a time), then the last width stands.
+            let screen = crate::ui::layout::screen(app.size, app.focus, app.zoomed);
+            if let Some((_, area)) = screen
+                .panes
+                .iter()
+                .find(|(p, _)| *p == crate::domain::PaneId::Metrics)
+            {
+                sources.set_metrics_width(area.width.saturating_sub(2));
+            }
             if let Err(error) = draw(terminal, app, std::mem::take(&mut repaint)) {
                 tracing::warn!(%error, "writing to the terminal failed; quitting");
                 break 'session Exit::TerminalLost;
