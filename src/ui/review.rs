@@ -326,6 +326,16 @@ pub fn draw_dialog(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog
                 ),
                 Line::raw(""),
             ];
+            // Patterns that start alike differ later: past a long shared start, show their tails.
+            let shared = shared_start(candidates.iter().map(|c| c.pattern.as_str()));
+            let skip = shared.saturating_sub(8);
+            let shown_pattern = |pattern: &str| -> String {
+                if skip > 16 {
+                    format!("…{}", pattern.chars().skip(skip).collect::<String>())
+                } else {
+                    pattern.to_string()
+                }
+            };
             // A window of the list around the selection.
             let room = usize::from(area.height.saturating_sub(12)).max(3);
             let start = selected.saturating_sub(room.saturating_sub(1));
@@ -336,7 +346,7 @@ pub fn draw_dialog(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog
                     sanitize(&candidate.key),
                     candidate.jobs,
                     candidate.why,
-                    sanitize(&candidate.pattern)
+                    sanitize(&shown_pattern(&candidate.pattern))
                 );
                 let style = if index == *selected {
                     theme.selected
@@ -414,4 +424,24 @@ fn split_at_width(text: &str, width: usize) -> (String, String) {
             .trim_start()
             .to_string(),
     )
+}
+
+/// How many characters all the texts start with alike.
+fn shared_start<'a>(mut texts: impl Iterator<Item = &'a str>) -> usize {
+    let Some(first) = texts.next() else {
+        return 0;
+    };
+    let mut shared = first.chars().count();
+    let mut any_other = false;
+    for text in texts {
+        any_other = true;
+        shared = shared.min(
+            first
+                .chars()
+                .zip(text.chars())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    if any_other { shared } else { 0 }
 }
