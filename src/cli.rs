@@ -220,6 +220,7 @@ pub fn main(cli: Cli) -> Result<i32> {
                 view,
                 seed: setup.config.demo.seed,
                 at_secs: *at,
+                model: Some(crate::predict::store::model_path(&paths)),
             };
             let text = snapshot::render(&options, setup.keymap, &setup.theme_name, setup.themes);
             println!("{text}");

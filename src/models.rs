@@ -21,7 +21,10 @@ pub fn start(model_path: PathBuf, seed: u64, answers: mpsc::Sender<Message>) {
     let spawned = std::thread::Builder::new()
         .name("model".to_string())
         .spawn(move || {
-            let event = match find(&model_path, seed, &answers) {
+            let progress = |note: String| {
+                let _ = answers.blocking_send(Message::Model(ModelEvent::Progress(note)));
+            };
+            let event = match load_or_train(&model_path, seed, progress) {
                 Ok(found) => ModelEvent::Ready(Ok(found)),
                 Err(reason) => {
                     tracing::error!(%reason, "no resource model");
@@ -35,10 +38,13 @@ pub fn start(model_path: PathBuf, seed: u64, answers: mpsc::Sender<Message>) {
     }
 }
 
-fn find(
+/// The model of `model_path`, or one trained on the demo seeded with `seed` (and kept there) when
+/// the file is missing or unusable. Blocks: call it off the UI task. `progress` hears how
+/// training goes, in tenths.
+pub fn load_or_train(
     model_path: &std::path::Path,
     seed: u64,
-    answers: &mpsc::Sender<Message>,
+    mut report_progress: impl FnMut(String),
 ) -> Result<(Arc<Predictor>, ModelInfo), String> {
     let why_training = match store::load(model_path) {
         Ok((predictor, report)) => return Ok((Arc::new(predictor), info(&report, None))),
@@ -55,8 +61,7 @@ fn find(
         let percent = (step.done * 10).checked_div(step.total).unwrap_or(0) * 10;
         if last_percent != Some((step.stage, percent)) {
             last_percent = Some((step.stage, percent));
-            let note = format!("training on the demo: {} {percent}%", step.stage);
-            let _ = answers.blocking_send(Message::Model(ModelEvent::Progress(note)));
+            report_progress(format!("training on the demo: {} {percent}%", step.stage));
         }
     };
     let (predictor, report) = predict::train_demo_with(

@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::{App, Effect, Message, group_now};
+use crate::app::{App, Effect, Message, ModelEvent, group_now, predict_now};
 use crate::domain::PaneId;
 use crate::keymap::Keymap;
 use crate::sources::demo::{self, DemoWorld};
@@ -62,6 +62,9 @@ pub struct SnapshotOptions {
     pub view: View,
     pub seed: u64,
     pub at_secs: u64,
+    /// The model file for the Tasks pane's predictions (trained on the demo when missing);
+    /// `None` shows no predictions.
+    pub model: Option<std::path::PathBuf>,
 }
 
 /// Renders the demo console and returns the screen as text, one line per row, trailing spaces
@@ -95,6 +98,22 @@ pub fn render(
             } = effect
             {
                 app.update(group_now(generation, &jobs, &suggester));
+            }
+        }
+    }
+    if let Some(path) = &options.model {
+        let event = match crate::models::load_or_train(path, options.seed, |_| {}) {
+            Ok(found) => ModelEvent::Ready(Ok(found)),
+            Err(reason) => ModelEvent::Ready(Err(reason)),
+        };
+        for effect in app.update(Message::Model(event)) {
+            if let Effect::Predict {
+                generation,
+                tasks,
+                predictor,
+            } = effect
+            {
+                app.update(predict_now(generation, &tasks, &predictor));
             }
         }
     }
