@@ -1724,6 +1724,16 @@ fn the_review_guards_what_an_operator_would_lose_or_panda_would_ignore() {
         "{check:?}"
     );
     assert!(ctrl(&mut app, 's').is_empty());
+    // So is a stray parenthesis that only the matcher's own group would have closed.
+    clear_field(&mut app);
+    typed(&mut app, "Failed to stage-in)|(?:x");
+    let check = app.edit.as_ref().unwrap().check.clone();
+    assert!(
+        check
+            .as_ref()
+            .is_err_and(|why| why.contains("does not compile")),
+        "{check:?}"
+    );
     // Esc keeps the edit as a draft; c and x then refuse to decide over it.
     let effects = key(&mut app, KeyCode::Esc);
     run_effects(&mut app, &mut journal, effects);
@@ -1772,6 +1782,16 @@ fn the_review_guards_what_an_operator_would_lose_or_panda_would_ignore() {
     assert!(app.dialog.is_none());
     key(&mut app, KeyCode::Char('q'));
     assert_eq!(key(&mut app, KeyCode::Char('y')), vec![Effect::Quit]);
+
+    // Escape sequences pasted into the filter go whole.
+    app.dialog = None;
+    key(&mut app, KeyCode::Char('/'));
+    app.update(Message::Paste("AB\u{1b}[31mRED\u{1b}]0;title\u{7}X".into()));
+    assert_eq!(
+        app.input.as_ref().map(|i| i.line()),
+        Some("ABREDX".to_string())
+    );
+    key(&mut app, KeyCode::Esc);
 
     // An empty queue says so, rather than that there are no failed jobs.
     app.dialog = None;

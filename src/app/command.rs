@@ -72,8 +72,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "queue" => {
             if rest.is_empty() {
                 Err(
-                    "queue needs a name: all, unreviewed, suggested, drafts, confirmed, rejected \
-                     or unsaved"
+                    "queue needs a name: all, unreviewed, suggested, drafts, confirmed, rejected, \
+                     unsaved or known"
                         .to_string(),
                 )
             } else {

@@ -469,6 +469,10 @@ pub fn check_regex(
     if let Some(why) = diag_regex::python_incompatibility(regex) {
         return Err(format!("PanDA's Python could not use it: {why}"));
     }
+    // Alone too, not only inside the matcher's group: a stray `)` could pair up with it.
+    if let Err(why) = crate::triage::rules::check_diag_regex(regex) {
+        return Err(why.replace("ERROR_DIAG does not compile", "the regex does not compile"));
+    }
     let member_refs: Vec<&str> = members.iter().map(String::as_str).collect();
     let sibling_refs: Vec<&str> = siblings.iter().map(String::as_str).collect();
     diag_regex::check_group(regex, &member_refs, &sibling_refs).map_err(|error| {
@@ -566,7 +570,7 @@ fn clean_line(text: &str) -> String {
 
 /// Text without its terminal escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL` or
 /// `ESC \`) and two-character escapes.
-fn strip_escape_sequences(text: &str) -> String {
+pub(crate) fn strip_escape_sequences(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

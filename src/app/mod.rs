@@ -634,8 +634,9 @@ impl App {
                     return Vec::new();
                 }
                 if let Some(input) = self.input.as_mut() {
-                    // One line: newlines and tabs become spaces, other controls are dropped.
-                    let line: String = text
+                    // One line: escape sequences go whole, newlines and tabs become spaces, other
+                    // controls are dropped.
+                    let line: String = edit::strip_escape_sequences(&text)
                         .chars()
                         .map(|c| {
                             if c == '\n' || c == '\r' || c == '\t' {

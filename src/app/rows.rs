@@ -641,14 +641,17 @@ impl TableRow for TaskRow {
             Err(reason) => reason.clone(),
         };
         let mut predicted = vec![
-            (
-                "prediction".to_string(),
-                match (&prediction.not_eligible_reason, self.simulated_model) {
-                    (Some(reason), _) => format!("not eligible: {reason}"),
-                    (None, true) => "from a model trained on simulated data (the demo)".into(),
-                    (None, false) => "from the model file".into(),
-                },
-            ),
+            ("prediction".to_string(), {
+                let origin = if self.simulated_model {
+                    "from a model trained on simulated data (the demo)"
+                } else {
+                    "from the model file"
+                };
+                match &prediction.not_eligible_reason {
+                    Some(reason) => format!("{origin}; {reason}"),
+                    None => origin.to_string(),
+                }
+            }),
             (
                 "predicted RAMCOUNT".into(),
                 shown(&prediction.ramcount_mb_per_core, "MB/core"),
@@ -1026,7 +1029,11 @@ impl Filterable for GroupRow {
     fn field_text(&self, field: &str) -> Option<String> {
         match field {
             "suggested" | "class" => Some(suggested_text(&self.suggestion)),
-            "review" => Some(review_word(self.review.as_ref()).to_string()),
+            "review" => Some(format!(
+                "{}{}",
+                review_word(self.review.as_ref()),
+                if self.draft { " draft" } else { "" }
+            )),
             "queue" => Some(self.queues()),
             "retry" | "action" => Some(self.suggestion.label.retry_action.to_string()),
             _ => self.group.field_text(field),

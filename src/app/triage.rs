@@ -712,11 +712,6 @@ impl App {
             if group.id == from.id || self.reviews.contains_key(&group.id) || known {
                 continue;
             }
-            // A group with a draft keeps it: the operator was working on it.
-            if other.draft {
-                left_with_drafts += 1;
-                continue;
-            }
             if group.source != from.source {
                 continue;
             }
@@ -739,6 +734,11 @@ impl App {
                     format!("similar text ({:.0}%)", similarity * 100.0),
                 )
             };
+            // A group with a draft keeps it: the operator was working on it.
+            if other.draft {
+                left_with_drafts += 1;
+                continue;
+            }
             let (siblings, _) = self.sibling_samples(group);
             let members: Vec<&str> = group.samples.iter().map(String::as_str).collect();
             let sibling_refs: Vec<&str> = siblings.iter().map(String::as_str).collect();

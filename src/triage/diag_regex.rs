@@ -224,7 +224,25 @@ pub fn python_incompatibility(regex: &str) -> Option<String> {
                             next.unwrap_or('p')
                         ));
                     }
-                    Some('z') => return Some("\\z is Rust-only; Python writes \\Z".to_string()),
+                    Some('z') => {
+                        return Some(
+                            "\\z is Rust-only (Python writes \\Z, which Rust lacks); end with $, \
+                             which both read"
+                                .to_string(),
+                        );
+                    }
+                    Some('<' | '>') => {
+                        return Some(format!(
+                            "\\{} is a word boundary in Rust but a plain character in Python",
+                            next.unwrap_or('<')
+                        ));
+                    }
+                    Some('b' | 'B') if chars.get(i + 2) == Some(&'{') => {
+                        return Some(
+                            "\\b{..} boundaries are Rust-only; Python reads the braces as text"
+                                .to_string(),
+                        );
+                    }
                     Some('x' | 'u') if chars.get(i + 2) == Some(&'{') => {
                         return Some(format!(
                             "\\{}{{..}} is Rust-only; Python writes \\xHH, \\uHHHH or \\UHHHHHHHH",
@@ -262,6 +280,21 @@ pub fn python_incompatibility(regex: &str) -> Option<String> {
                 }
             }
             ']' if in_class => in_class = false,
+            // A repeat of a repeat: Python refuses `a**`, `a+*`, `a{1}{1}` ("multiple repeat");
+            // `*?` (lazy) and `*+` (possessive) are fine in both.
+            '*' | '+' | '?' | '}' if !in_class && repeats_again(&chars, i) => {
+                return Some(
+                    "a repeat of a repeat (such as a** or a{1}{2}) is refused by Python"
+                        .to_string(),
+                );
+            }
+            // `{1, 2}` with a space is a repeat in Rust but text in Python.
+            '{' if !in_class && spaced_repeat(&chars, i) => {
+                return Some(
+                    "a repeat with spaces, such as {1, 2}, is text in Python; write {1,2}"
+                        .to_string(),
+                );
+            }
             '&' | '-' | '~' if in_class && chars.get(i + 1) == Some(&c) && i > class_start + 1 => {
                 return Some(format!(
                     "{c}{c} inside a class is a set operation in Rust but plain characters in \
@@ -286,6 +319,11 @@ pub fn python_incompatibility(regex: &str) -> Option<String> {
                     if let Some(bad) = flags.chars().find(|f| !"aiLmsux-".contains(*f)) {
                         return Some(format!("the flag {bad} is Rust-only"));
                     }
+                    if let Some((_, off)) = flags.split_once('-')
+                        && let Some(bad) = off.chars().find(|f| "auL".contains(*f))
+                    {
+                        return Some(format!("Python cannot turn the flag {bad} off"));
+                    }
                     if after == Some(')') && flags.contains('-') {
                         return Some("turning flags off, as in (?-i), is Rust-only".to_string());
                     }
@@ -303,6 +341,57 @@ pub fn python_incompatibility(regex: &str) -> Option<String> {
         i += 1;
     }
     None
+}
+
+/// Whether the quantifier ending at `i` (`*`, `+`, `?` or the `}` of `{m,n}`) is followed by
+/// another quantifier that Python calls a multiple repeat.
+fn repeats_again(chars: &[char], i: usize) -> bool {
+    let c = chars[i];
+    if c == '}' {
+        // Only the end of a counted repeat `{m}`, `{m,}`, `{m,n}`.
+        let open = chars[..i].iter().rposition(|ch| *ch == '{');
+        let counted = open.is_some_and(|open| {
+            open + 1 < i
+                && chars[open + 1..i]
+                    .iter()
+                    .all(|ch| ch.is_ascii_digit() || *ch == ',')
+        });
+        if !counted {
+            return false;
+        }
+    } else if i == 0 || chars[i - 1] == '\\' || (c == '?' && chars[i - 1] == '(') {
+        return false;
+    }
+    // `*?`, `*+` are lazy and possessive; what follows them is checked on its own.
+    match chars.get(i + 1) {
+        Some('*') => true,
+        Some('{') => counted_at(chars, i + 1),
+        _ => false,
+    }
+}
+
+/// Whether a counted repeat `{m}`, `{m,}` or `{m,n}` starts at `i`.
+fn counted_at(chars: &[char], i: usize) -> bool {
+    let Some(close) = chars[i..].iter().position(|ch| *ch == '}') else {
+        return false;
+    };
+    let inside = &chars[i + 1..i + close];
+    !inside.is_empty()
+        && inside[0].is_ascii_digit()
+        && inside.iter().all(|ch| ch.is_ascii_digit() || *ch == ',')
+}
+
+/// Whether `{` at `i` opens digits, commas and spaces with at least one space: `{1, 2}`.
+fn spaced_repeat(chars: &[char], i: usize) -> bool {
+    let Some(close) = chars[i..].iter().position(|ch| *ch == '}') else {
+        return false;
+    };
+    let inside = &chars[i + 1..i + close];
+    inside.contains(&' ')
+        && inside.iter().any(char::is_ascii_digit)
+        && inside
+            .iter()
+            .all(|ch| ch.is_ascii_digit() || *ch == ',' || *ch == ' ')
 }
 
 /// What `regex` matches, with `re.match` semantics, among a group's diagnostics and its siblings'.
@@ -527,7 +616,12 @@ fn mask_class(mask: Mask, classes: Classes) -> &'static str {
         (Mask::Host, Classes::Exact) => r"[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}",
         (Mask::Host, Classes::Loose) => r"[\w.-]+",
         (Mask::User, _) => r"\w+",
-        (Mask::Hex, Classes::Exact) => r"(?:0x[0-9a-fA-F]+|[0-9a-fA-F]{12,})",
+        // Twelve or more hex digits, or fewer with a letter among them (a checksum), as the
+        // normaliser masks them; a run of digits alone is a number there. (Hex words without a
+        // digit, which the normaliser keeps, are accepted too: the exact class stays short.)
+        (Mask::Hex, Classes::Exact) => {
+            r"(?:[0-9a-fA-F]{12,}|0x[0-9a-fA-F]+|\d*[a-fA-F][0-9a-fA-F]*)"
+        }
         (Mask::Hex, Classes::Loose) => r"\w+",
         // The sign is added by `fragment`, which knows what comes before.
         (Mask::Number, Classes::Exact) => r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?",
@@ -593,6 +687,13 @@ mod python_tests {
             (r"\x{41}", "Rust-only"),
             (r"(?U)a+", "flag U"),
             (r"(?-i)a", "turning flags off"),
+            (r"(?-u:F)ailed", "cannot turn the flag u off"),
+            (r"Failed.**", "repeat of a repeat"),
+            (r"Failed+* to", "repeat of a repeat"),
+            (r"F{1}{1}ailed", "repeat of a repeat"),
+            (r"Failed{1, 2}", "with spaces"),
+            (r"\<Failed\>", "word boundary"),
+            (r"\b{start}Failed", "boundaries"),
         ] {
             let found = python_incompatibility(regex);
             assert!(
@@ -615,6 +716,12 @@ mod python_tests {
             r"(?=x)",
             r"\u00e9\x41\Z",
             r"(?s).*",
+            r"a*?b+?c??",
+            r"(?i:a)(?-i:b)",
+            r"x{2,3}y{2}z{1,}",
+            r"(?:ab)*c",
+            r"\*\+",
+            r"\bword\b",
         ] {
             assert_eq!(python_incompatibility(regex), None, "{regex}");
         }

@@ -17,7 +17,7 @@ struct Rule {
 fn rules() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let table: [(&str, &str); 16] = [
+        let table: [(&str, &str); 17] = [
             (r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\x22,;()\[\]]+", "<URL>"),
             (r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b", "<GUID>"),
             (r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?", "<TIME>"),
@@ -36,6 +36,8 @@ fn rules() -> &'static [Rule] {
             // Who killed a job varies; that someone did is the pattern.
             (r"\b(killed|aborted|cancelled|reassigned) by (\w+)$", "$1 by <USER>"),
             (r"\b[0-9a-fA-F]{12,}\b", "<HEX>"),
+            // Checksums (adler32 is 8 hex digits) are hex when they mix digits and letters.
+            (r"\b[0-9a-fA-F]{8,11}\b", "<HEX8>"),
             (r"\b0x[0-9a-fA-F]+\b", "<HEX>"),
             // A number glued to its unit (`9123456kB`, `30s`) keeps the unit.
             (r"\b(\d+(\.\d+)?)(kB|KB|MB|GB|TB|ms|s|min|h)\b", "<N>$3"),
@@ -103,6 +105,20 @@ pub fn normalize(diag: &str) -> String {
                     }
                 })
                 .into_owned();
+        } else if rule.mask == "<HEX8>" {
+            text = rule
+                .pattern
+                .replace_all(&text, |caps: &regex::Captures<'_>| {
+                    let token = caps.get(0).map_or("", |m| m.as_str());
+                    let digit = token.bytes().any(|b| b.is_ascii_digit());
+                    let letter = token.bytes().any(|b| b.is_ascii_alphabetic());
+                    if digit && letter {
+                        "<HEX>".to_string()
+                    } else {
+                        token.to_string()
+                    }
+                })
+                .into_owned();
         } else {
             text = rule.pattern.replace_all(&text, rule.mask).into_owned();
         }
@@ -130,6 +146,19 @@ fn looks_like_host(token: &str) -> bool {
 #[cfg(test)]
 mod long_tests {
     use super::*;
+
+    #[test]
+    fn checksums_that_mix_digits_and_letters_are_hex() {
+        assert_eq!(
+            normalize("adler32 mismatch on output local ba07eef1 remote 4d91f722"),
+            "adler32 mismatch on output local <HEX> remote <HEX>"
+        );
+        // Words made of hex letters, and plain numbers, are not.
+        assert_eq!(
+            normalize("deadbeef cafebabe 12345678"),
+            "deadbeef cafebabe <N>"
+        );
+    }
 
     #[test]
     fn only_the_head_of_a_very_long_message_is_read() {
