@@ -108,6 +108,18 @@ impl Filter {
         })
     }
 
+    /// Words that look like comparisons of a field with something that is not a number
+    /// (`jobs>abc`): they are searched for as text, which is rarely what was meant.
+    pub fn text_comparisons(&self) -> Vec<&str> {
+        self.terms
+            .iter()
+            .filter_map(|term| match term {
+                Term::Word(word) if word.contains(['>', '<']) => Some(word.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The field names used by the filter that are not in `known`.
     pub fn unknown_fields<'a>(&'a self, known: &[&str]) -> Vec<&'a str> {
         self.terms
@@ -177,6 +189,19 @@ fn parse_term(word: &str) -> Term {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparisons_with_text_are_named() {
+        assert_eq!(
+            Filter::parse("jobs>abc site=CERN").text_comparisons(),
+            ["jobs>abc"]
+        );
+        assert!(
+            Filter::parse("jobs>10 tasks<=2")
+                .text_comparisons()
+                .is_empty()
+        );
+    }
 
     struct Row {
         status: &'static str,

@@ -1299,6 +1299,11 @@ impl App {
     /// Sets a pane's filter; says so when it names a field the pane does not have.
     pub fn set_filter(&mut self, pane: PaneId, text: &str) {
         let filter = Filter::parse(text);
+        let text_comparisons: Vec<String> = filter
+            .text_comparisons()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         let unknown: Vec<String> = filter
             .unknown_fields(&filter_fields(pane))
             .into_iter()
@@ -1324,6 +1329,20 @@ impl App {
                 unknown.join(", "),
                 filter_fields(pane).join(", ")
             ));
+        }
+        const TEXT_COMPARISON: &str = "> and < compare numbers, so this is searched for as text";
+        if !text_comparisons.is_empty() {
+            self.error(format!(
+                "{}: {TEXT_COMPARISON}",
+                text_comparisons.join(", ")
+            ));
+        } else if self
+            .status
+            .as_ref()
+            .is_some_and(|status| status.text.ends_with(TEXT_COMPARISON))
+        {
+            // Typed on to a number: the note no longer applies.
+            self.status = None;
         }
         self.dirty = true;
     }

@@ -63,9 +63,9 @@ pub enum ScoutCommand {
         /// The task's jobs: BigPanDA job JSON or a CSV export with a header.
         #[arg(long, value_name = "FILE")]
         jobs: PathBuf,
-        /// How many finished jobs act as scouts.
-        #[arg(long, default_value_t = 10)]
-        scouts: usize,
+        /// How many finished jobs act as scouts (1 to 1000).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        scouts: u16,
         /// The task as a /tasks/?json record, for the model's column.
         #[arg(long, value_name = "FILE")]
         task_json: Option<PathBuf>,
@@ -486,7 +486,7 @@ pub fn scout_command(command: &ScoutCommand, paths: &Paths) -> Result<i32> {
         eprintln!("{}: skipped {skipped}", jobs.display());
     }
     let settings = ScoutSettings {
-        scouts: *scouts,
+        scouts: usize::from(*scouts),
         base_ramcount_mb: *base_ramcount,
         cpu_efficiency_pct: *cpu_efficiency,
         base_walltime_secs: *base_walltime,
