@@ -146,7 +146,9 @@ pub fn parse_time(value: Option<&serde_json::Value>) -> Option<Timestamp> {
     (time.as_second() > 0).then_some(time)
 }
 
-fn text_map(value: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+/// A JSON object of labels as text: string values as they are, others as their JSON text.
+/// Anything but an object is no labels. (Prometheus' series labels are read the same way.)
+pub(super) fn text_map(value: Option<&serde_json::Value>) -> BTreeMap<String, String> {
     value
         .and_then(serde_json::Value::as_object)
         .map(|object| {

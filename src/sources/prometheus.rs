@@ -149,21 +149,7 @@ impl Answer {
 /// A series from its JSON; one with no usable labels object is skipped, a sample that cannot
 /// be read becomes a gap.
 fn raw_series(value: &serde_json::Value) -> Option<RawSeries> {
-    let labels = value
-        .get("metric")
-        .and_then(serde_json::Value::as_object)
-        .map(|object| {
-            object
-                .iter()
-                .map(|(key, value)| {
-                    let text = value
-                        .as_str()
-                        .map_or_else(|| value.to_string(), str::to_string);
-                    (key.clone(), text)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels = super::alertmanager::text_map(value.get("metric"));
     let samples = value
         .get("values")
         .and_then(serde_json::Value::as_array)?
