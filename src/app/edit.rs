@@ -491,7 +491,8 @@ pub fn check_regex(
     })
 }
 
-fn verdict_word(verdict: Verdict) -> &'static str {
+/// `confirmed`, `rejected` or `edited`.
+pub(super) fn verdict_word(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Confirmed => "confirmed",
         Verdict::Rejected => "rejected",

@@ -503,9 +503,7 @@ impl App {
                 if self.triage.rows() != rows.as_slice() {
                     self.triage.set_rows(rows);
                 }
-                let groups: Vec<ErrorGroup> =
-                    self.triage.rows().iter().map(|r| r.group.clone()).collect();
-                let learned = self.learn_standing(&groups);
+                let learned = self.learn_standing();
                 // Suggestions made by a suggester that has learned since are redone.
                 if learned || suggester_version != self.suggester_version {
                     return self.resuggest();

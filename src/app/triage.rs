@@ -20,6 +20,7 @@ use crate::triage::suggest::{Label, words};
 use super::edit::{self, EditForm};
 use super::rows::{GroupRow, Review, ReviewState};
 use super::{App, Effect, JournalStatus, JournalSummary, SaveKind, SharedSuggester, Standing};
+use crate::ui::text::truncate;
 
 /// How often an open edit form writes its draft, at most.
 const DRAFT_INTERVAL_SECS: i64 = 2;
@@ -150,8 +151,7 @@ impl App {
                 summary.damaged.join("; ")
             ));
         }
-        let groups: Vec<ErrorGroup> = self.triage.rows().iter().map(|r| r.group.clone()).collect();
-        let learned = self.learn_standing(&groups);
+        let learned = self.learn_standing();
         self.refresh_reviews();
         if learned {
             self.resuggest()
@@ -174,10 +174,9 @@ impl App {
                 self.set_draft(&group_id, standing.draft);
                 if kind == SaveKind::Undo {
                     let now = match self.reviews.get(&group_id) {
-                        Some(review) => format!(
-                            "{} stands again",
-                            verdict_word(review.verdict()).to_lowercase()
-                        ),
+                        Some(review) => {
+                            format!("{} stands again", edit::verdict_word(review.verdict()))
+                        }
                         None => "no decision stands".to_string(),
                     };
                     self.info(format!(
@@ -196,7 +195,7 @@ impl App {
                     if forgot {
                         self.suggester_version += 1;
                     }
-                    let learned = self.learn_standing(std::slice::from_ref(&group));
+                    let learned = self.learn_standing();
                     if forgot || learned {
                         effects = self.resuggest();
                     }
@@ -291,24 +290,30 @@ impl App {
     /// `pilot:1099 "Failed to stage-in…"` for a group id, from its row or its decision.
     fn group_key(&self, group_id: &str) -> String {
         if let Some(row) = self.triage.rows().iter().find(|r| r.group.id == group_id) {
-            return format!("{} \"{}\"", row.group.key(), short(&row.group.pattern, 40));
+            return format!(
+                "{} \"{}\"",
+                row.group.key(),
+                truncate(&row.group.pattern, 40)
+            );
         }
         match self.reviews.get(group_id) {
             Some(review) => format!(
                 "{} {} \"{}\"",
                 review.decision.error_source,
                 review.decision.error_code,
-                short(&review.decision.description, 40)
+                truncate(&review.decision.description, 40)
             ),
             None => format!("group {group_id}"),
         }
     }
 
-    /// Teaches the suggester the confirmed and edited decisions it has not learned yet, with one
-    /// refit; says whether it learned anything.
-    pub(super) fn learn_standing(&mut self, groups: &[ErrorGroup]) -> bool {
-        let mut new: Vec<(&ErrorGroup, Label, u64)> = Vec::new();
-        for group in groups {
+    /// Teaches the suggester the confirmed and edited decisions on the Triage rows that it has
+    /// not learned yet, with one refit; says whether it learned anything. Only those groups are
+    /// copied, so calling it after every grouping costs a look-up per row.
+    pub(super) fn learn_standing(&mut self) -> bool {
+        let mut new: Vec<(ErrorGroup, Label, u64)> = Vec::new();
+        for row in self.triage.rows() {
+            let group = &row.group;
             let Some(review) = self.reviews.get(&group.id) else {
                 continue;
             };
@@ -318,13 +323,13 @@ impl App {
             if review.verdict() == Verdict::Rejected || self.learned.get(&group.id) == Some(&seq) {
                 continue;
             }
-            new.push((group, label_of(&review.decision), seq));
+            new.push((group.clone(), label_of(&review.decision), seq));
         }
         if new.is_empty() {
             return false;
         }
         Arc::make_mut(&mut self.suggester)
-            .learn_all(new.iter().map(|(group, label, _)| (*group, *label)));
+            .learn_all(new.iter().map(|(group, label, _)| (group, *label)));
         for (group, _, seq) in new {
             self.learned.insert(group.id.clone(), seq);
         }
@@ -641,7 +646,7 @@ impl App {
                     "{} UTC {} · {} {}/{} · {}",
                     super::format::clock(decision.decided_at),
                     decision.operator,
-                    verdict_word(decision.verdict).to_lowercase(),
+                    edit::verdict_word(decision.verdict),
                     decision.error_class.as_str(),
                     decision.permanence.as_str(),
                     self.group_key(group),
@@ -795,7 +800,7 @@ impl App {
             template.permanence.as_str(),
         );
         self.dialog = Some(Dialog::Bulk {
-            from_key: format!("{} \"{}\"", from.key(), short(&from.pattern, 40)),
+            from_key: format!("{} \"{}\"", from.key(), truncate(&from.pattern, 40)),
             summary,
             candidates: candidates.into_iter().map(|(_, c)| c).collect(),
             selected: 0,
@@ -953,22 +958,4 @@ fn label_of(decision: &Decision) -> Label {
         permanence: decision.permanence.as_str(),
         retry_action: decision.retry_action.map_or("none", |a| a.as_str()),
     }
-}
-
-fn verdict_word(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Confirmed => "Confirmed",
-        Verdict::Rejected => "Rejected",
-        Verdict::Edited => "Edited",
-    }
-}
-
-/// Text cut to `chars` characters with an ellipsis.
-fn short(text: &str, chars: usize) -> String {
-    if text.chars().count() <= chars {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(chars.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
 }
