@@ -164,6 +164,50 @@ pub struct Matcher {
     pub is_equal: bool,
 }
 
+impl Matcher {
+    /// `=`, `!=`, `=~` or `!~`, as Alertmanager writes matchers.
+    pub fn operator(&self) -> &'static str {
+        match (self.is_equal, self.is_regex) {
+            (true, false) => "=",
+            (false, false) => "!=",
+            (true, true) => "=~",
+            (false, true) => "!~",
+        }
+    }
+
+    /// Whether the matcher accepts a label set, as Alertmanager decides it: a missing label
+    /// reads as the empty value, and a regex must match the whole value. A regex that does not
+    /// compile accepts nothing.
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        let value = labels.get(&self.name).map_or("", String::as_str);
+        self.matches_value(value)
+    }
+
+    /// Whether the matcher accepts one label value (`""` for a missing label).
+    pub fn matches_value(&self, value: &str) -> bool {
+        let hit = if self.is_regex {
+            regex::Regex::new(&format!("^(?:{})$", self.value))
+                .is_ok_and(|regex| regex.is_match(value))
+        } else {
+            self.value == value
+        };
+        hit == self.is_equal
+    }
+}
+
+impl std::fmt::Display for Matcher {
+    /// `instance=~"aipanda0(1|2).*"`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{}{}{:?}",
+            self.name,
+            self.operator(),
+            self.value
+        )
+    }
+}
+
 /// A deployment or chat-ops event, such as "panda-server@master upgrade on: host by user".
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeploymentEvent {
@@ -454,4 +498,48 @@ pub struct SourceEvent {
 pub enum SourceEventKind {
     Data(Feed),
     Health(SourceHealth),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(name: &str, operator: &str, value: &str) -> Matcher {
+        Matcher {
+            name: name.to_string(),
+            value: value.to_string(),
+            is_regex: operator.ends_with('~'),
+            is_equal: !operator.starts_with('!'),
+        }
+    }
+
+    #[test]
+    fn matchers_read_labels_as_alertmanager_does() {
+        let mut labels = BTreeMap::new();
+        labels.insert("instance".to_string(), "aipanda171.cern.ch".to_string());
+
+        assert!(matcher("instance", "=", "aipanda171.cern.ch").matches(&labels));
+        assert!(!matcher("instance", "!=", "aipanda171.cern.ch").matches(&labels));
+        // A regex matches the whole value, not a part of it.
+        assert!(matcher("instance", "=~", r"aipanda17\d\.cern\.ch").matches(&labels));
+        assert!(!matcher("instance", "=~", "aipanda17").matches(&labels));
+        assert!(matcher("instance", "!~", "aipanda17").matches(&labels));
+        // A missing label is the empty value.
+        assert!(matcher("site", "=", "").matches(&labels));
+        assert!(matcher("site", "!=", "CERN-PROD").matches(&labels));
+        // A regex that does not compile accepts nothing.
+        assert!(!matcher("instance", "=~", "aipanda(").matches(&labels));
+    }
+
+    #[test]
+    fn matchers_print_as_alertmanager_writes_them() {
+        assert_eq!(
+            matcher("instance", "=~", "aipanda0(1|2).*").to_string(),
+            r#"instance=~"aipanda0(1|2).*""#
+        );
+        assert_eq!(
+            matcher("alertname", "!=", "Watchdog").to_string(),
+            r#"alertname!="Watchdog""#
+        );
+    }
 }

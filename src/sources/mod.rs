@@ -16,12 +16,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::config;
 use crate::domain::{Feed, PaneId, SourceEvent, SourceEventKind, SourceHealth};
 
-use self::alertmanager::Alertmanager;
+use self::alertmanager::{Alertmanager, NewSilence};
 use self::demo::{DemoCommand, DemoWorld};
 use self::http::{Backoff, Endpoint, HttpError, HttpSettings, TokenSource};
 use self::poll::{PollCommand, Schedule};
@@ -294,6 +294,93 @@ impl Sources {
         &self.alertmanagers
     }
 
+    /// Sends a silence to the Alertmanager named `alertmanager` (the demo's own when the demo
+    /// runs). Nothing happens until the future is awaited, off the UI task; it answers with the
+    /// new silence's id or why there is none, in words for the status line.
+    pub fn create_silence(
+        &self,
+        alertmanager: &str,
+        silence: NewSilence,
+    ) -> impl Future<Output = Result<String, String>> + Send + 'static {
+        let target = self.silence_target(alertmanager);
+        async move {
+            match target? {
+                SilenceTarget::Demo(demo) => {
+                    let (reply, answer) = oneshot::channel();
+                    demo.send(DemoCommand::CreateSilence { silence, reply })
+                        .await
+                        .map_err(|_| "the demo has stopped".to_string())?;
+                    answer
+                        .await
+                        .map_err(|_| "the demo has stopped".to_string())?
+                }
+                SilenceTarget::Server(server) => {
+                    let created = server.create_silence(&silence).await;
+                    match &created {
+                        Ok(id) => tracing::info!(source = %server.name, %id, "silence created"),
+                        Err(error) => {
+                            tracing::warn!(source = %server.name, %error, "silence not created")
+                        }
+                    }
+                    created.map_err(|error| error.to_string())
+                }
+            }
+        }
+    }
+
+    /// Expires silence `id` on the Alertmanager named `alertmanager`; like
+    /// [`Sources::create_silence`], nothing happens until the future is awaited.
+    pub fn expire_silence(
+        &self,
+        alertmanager: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send + 'static {
+        let target = self.silence_target(alertmanager);
+        let id = id.to_string();
+        async move {
+            match target? {
+                SilenceTarget::Demo(demo) => {
+                    let (reply, answer) = oneshot::channel();
+                    demo.send(DemoCommand::ExpireSilence { id, reply })
+                        .await
+                        .map_err(|_| "the demo has stopped".to_string())?;
+                    answer
+                        .await
+                        .map_err(|_| "the demo has stopped".to_string())?
+                }
+                SilenceTarget::Server(server) => {
+                    let expired = server.expire_silence(&id).await;
+                    match &expired {
+                        Ok(()) => tracing::info!(source = %server.name, %id, "silence expired"),
+                        Err(error) => {
+                            tracing::warn!(source = %server.name, %id, %error, "silence not expired")
+                        }
+                    }
+                    expired.map_err(|error| error.to_string())
+                }
+            }
+        }
+    }
+
+    /// Who keeps the silences of the source named `name`.
+    fn silence_target(&self, name: &str) -> Result<SilenceTarget, String> {
+        if let Some(demo) = &self.demo
+            && name == demo::SOURCE_NAME
+        {
+            return Ok(SilenceTarget::Demo(demo.clone()));
+        }
+        self.alertmanagers
+            .iter()
+            .find(|alertmanager| alertmanager.name == name)
+            .map(|alertmanager| SilenceTarget::Server(Arc::clone(alertmanager)))
+            .ok_or_else(|| {
+                format!(
+                    "no Alertmanager named \"{}\" is configured",
+                    name.escape_debug()
+                )
+            })
+    }
+
     /// Asks the sources of a pane to fetch now. Never waits: a full queue means a refresh is
     /// already pending.
     pub fn refresh(&self, pane: PaneId) {
@@ -306,6 +393,12 @@ impl Sources {
             }
         }
     }
+}
+
+/// Where a silence is created or expired.
+enum SilenceTarget {
+    Demo(mpsc::Sender<DemoCommand>),
+    Server(Arc<Alertmanager>),
 }
 
 /// A source that could not even start: its pane says why.
@@ -396,6 +489,52 @@ async fn supervise(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn silences_go_to_the_alertmanager_named_and_only_to_one_that_exists() {
+        let (events_tx, mut events) = mpsc::channel(256);
+        let start = Timestamp::from_second(1_796_292_000).unwrap_or(Timestamp::UNIX_EPOCH);
+        let sources = Sources::start_demo(1, 1.0, start, events_tx);
+        let alert = loop {
+            let event = tokio::time::timeout(Duration::from_secs(30), events.recv())
+                .await
+                .expect("the demo sends its alerts within 30 s")
+                .expect("the demo is running");
+            if let SourceEventKind::Data(Feed::Alerts(alerts)) = event.kind
+                && let Some(alert) = alerts.into_iter().next()
+            {
+                break alert;
+            }
+        };
+        let silence = |value: &str| NewSilence {
+            matchers: vec![crate::domain::Matcher {
+                name: "alertname".into(),
+                value: value.into(),
+                is_regex: false,
+                is_equal: true,
+            }],
+            starts_at: start,
+            ends_at: start + jiff::SignedDuration::from_hours(1),
+            created_by: "jdoe".into(),
+            comment: "through Sources".into(),
+        };
+
+        let elsewhere = sources.create_silence("cern", silence(&alert.name)).await;
+        assert_eq!(
+            elsewhere,
+            Err("no Alertmanager named \"cern\" is configured".to_string())
+        );
+        let id = sources
+            .create_silence(demo::SOURCE_NAME, silence(&alert.name))
+            .await
+            .unwrap();
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(sources.expire_silence(demo::SOURCE_NAME, &id).await, Ok(()));
+        assert_eq!(
+            sources.expire_silence(demo::SOURCE_NAME, &id).await,
+            Err(format!("silence {id} already expired"))
+        );
+    }
 
     #[tokio::test]
     async fn a_panicking_source_is_reported_as_failing_in_its_panes() {

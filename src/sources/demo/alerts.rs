@@ -4,15 +4,16 @@
 //! Alerts come from incidents (with the delay of an alert rule's `for:` clause) and from a
 //! background of everyday noise. A firing alert's `ends_at` is a lease a few minutes ahead,
 //! renewed every minute, as Alertmanager reports it. States follow Alertmanager's rules: a
-//! matching active silence suppresses an alert; a firing critical alert inhibits the lesser
-//! alerts of the same service. Silences here only use literal values (a regex matcher is a list
-//! of alternatives), which is all the demo ever creates.
+//! matching active silence suppresses an alert (regex matchers match whole values); a firing
+//! critical alert inhibits the lesser alerts of the same service. Operators at the console can
+//! create and expire silences too, checked as Alertmanager checks them.
 
 use std::collections::BTreeMap;
 
 use fastrand::Rng;
 
 use crate::domain::{Alert, AlertOrigin, AlertState, Matcher, Severity, Silence, SilenceState};
+use crate::sources::alertmanager::NewSilence;
 
 use super::Clock;
 use super::incidents::{Incident, IncidentKind};
@@ -201,6 +202,54 @@ impl AlertBook {
 
     pub fn alerts(&self) -> Vec<Alert> {
         self.shown_alerts.clone()
+    }
+
+    /// Creates an operator's silence: from `now`, for as long as it asks (its start may be a
+    /// wall-clock time the demo's faster clock has left behind). Answers with its id.
+    pub fn create_silence(
+        &mut self,
+        rng: &mut Rng,
+        clock: Clock,
+        now: i64,
+        silence: &NewSilence,
+    ) -> Result<String, String> {
+        if let Some(reason) = refusal(silence) {
+            return Err(format!("silence invalid: {reason}"));
+        }
+        let duration = silence.ends_at.as_second() - silence.starts_at.as_second();
+        let draft = SilenceDraft {
+            starts_at: now,
+            ends_at: now.saturating_add(duration),
+            matchers: silence.matchers.clone(),
+            created_by: silence.created_by.clone(),
+            comment: silence.comment.clone(),
+        };
+        self.add_silence(rng, now, draft);
+        let id = self
+            .silences
+            .last()
+            .map(|created| created.silence.id.clone())
+            .unwrap_or_default();
+        self.refresh(clock, now);
+        Ok(id)
+    }
+
+    /// Expires a silence now; one that has not started yet ends before it starts.
+    pub fn expire_silence(&mut self, clock: Clock, now: i64, id: &str) -> Result<(), String> {
+        let Some(silence) = self
+            .silences
+            .iter_mut()
+            .find(|silence| silence.silence.id == id && silence.created_at <= now)
+        else {
+            return Err(format!("silence {id} not found"));
+        };
+        if silence.ends_at <= now {
+            return Err(format!("silence {id} already expired"));
+        }
+        silence.starts_at = silence.starts_at.min(now);
+        silence.ends_at = now;
+        self.refresh(clock, now);
+        Ok(())
     }
 
     pub fn silences(&self) -> Vec<Silence> {
@@ -462,7 +511,7 @@ impl AlertBook {
                 let silenced_by: Vec<String> = silences
                     .iter()
                     .filter(|silence| silence.state == SilenceState::Active)
-                    .filter(|silence| silence.matchers.iter().all(|m| matches(m, &alert.labels)))
+                    .filter(|silence| silence.matchers.iter().all(|m| m.matches(&alert.labels)))
                     .map(|silence| silence.id.clone())
                     .collect();
                 let service = alert.labels.get("service").map(String::as_str);
@@ -535,21 +584,43 @@ fn equal(name: &str, value: &str) -> Matcher {
     }
 }
 
-/// Whether a matcher accepts a label set. Regex values are read as `|`-separated literals.
-fn matches(matcher: &Matcher, labels: &BTreeMap<String, String>) -> bool {
-    let value = labels
-        .get(&matcher.name)
-        .map(String::as_str)
-        .unwrap_or_default();
-    let hit = if matcher.is_regex {
-        matcher
-            .value
-            .split('|')
-            .any(|alternative| alternative.replace('\\', "") == value)
-    } else {
-        matcher.value == value
-    };
-    hit == matcher.is_equal
+/// Why Alertmanager would refuse a silence, in its own words, if it would.
+fn refusal(silence: &NewSilence) -> Option<String> {
+    if silence.matchers.is_empty() {
+        return Some("at least one matcher required".to_string());
+    }
+    for (index, matcher) in silence.matchers.iter().enumerate() {
+        let mut chars = matcher.name.chars();
+        let name_ok = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_ok {
+            return Some(format!(
+                "invalid label matcher {index}: invalid label name {:?}",
+                matcher.name
+            ));
+        }
+        if matcher.is_regex && regex::Regex::new(&format!("^(?:{})$", matcher.value)).is_err() {
+            return Some(format!(
+                "invalid label matcher {index}: invalid regular expression {:?}",
+                matcher.value
+            ));
+        }
+    }
+    if silence.matchers.iter().all(|m| m.matches_value("")) {
+        return Some("at least one matcher must not match the empty string".to_string());
+    }
+    if silence.ends_at <= silence.starts_at {
+        return Some("end time must not be before start time".to_string());
+    }
+    if silence.created_by.trim().is_empty() {
+        return Some("creator information missing".to_string());
+    }
+    if silence.comment.trim().is_empty() {
+        return Some("comment missing".to_string());
+    }
+    None
 }
 
 fn alert_text(
@@ -811,7 +882,7 @@ mod tests {
     }
 
     #[test]
-    fn regex_matchers_read_as_alternatives() {
+    fn regex_matchers_match_whole_values() {
         let matcher = Matcher {
             name: "instance".to_string(),
             value: "aipanda171\\.cern\\.ch|aipanda172.cern.ch".to_string(),
@@ -820,8 +891,8 @@ mod tests {
         };
         let mut labels = BTreeMap::new();
         labels.insert("instance".to_string(), "aipanda171.cern.ch".to_string());
-        assert!(matches(&matcher, &labels));
+        assert!(matcher.matches(&labels));
         labels.insert("instance".to_string(), "aipanda173.cern.ch".to_string());
-        assert!(!matches(&matcher, &labels));
+        assert!(!matcher.matches(&labels));
     }
 }

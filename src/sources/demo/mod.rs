@@ -22,6 +22,9 @@ use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::mpsc::{Receiver, Sender};
+use tokio::sync::oneshot;
+
+use super::alertmanager::NewSilence;
 
 use crate::domain::{
     Alert, DeploymentEvent, FailedJob, Feed, PaneId, Series, Silence, SourceEvent, SourceEventKind,
@@ -90,10 +93,20 @@ impl DemoFeed {
 }
 
 /// What the app can ask of a running demo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum DemoCommand {
     /// Send every feed again, changed or not.
     Refresh,
+    /// Create a silence, as Alertmanager would; the reply is its id or why it was refused.
+    CreateSilence {
+        silence: NewSilence,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    /// Expire a silence now, as Alertmanager would.
+    ExpireSilence {
+        id: String,
+        reply: oneshot::Sender<Result<(), String>>,
+    },
 }
 
 /// Turns the world's seconds (0 = its start, negative = made-up history) into timestamps.
@@ -245,6 +258,30 @@ impl DemoWorld {
 
     pub fn silences(&self) -> Vec<Silence> {
         self.alerts.silences()
+    }
+
+    /// Creates a silence from now on, for as long as asked, with Alertmanager's checks; the
+    /// alerts it matches are silenced at once. Answers with its id.
+    pub fn create_silence(&mut self, silence: &NewSilence) -> Result<String, String> {
+        let created =
+            self.alerts
+                .create_silence(&mut self.rng, self.clock, self.now_secs, silence)?;
+        self.alerts_changed();
+        Ok(created)
+    }
+
+    /// Expires a silence now, as Alertmanager would; the alerts it silenced fire again.
+    pub fn expire_silence(&mut self, id: &str) -> Result<(), String> {
+        self.alerts.expire_silence(self.clock, self.now_secs, id)?;
+        self.alerts_changed();
+        Ok(())
+    }
+
+    /// Marks the alert and silence feeds changed, after an operator changed a silence.
+    fn alerts_changed(&mut self) {
+        for feed in [DemoFeed::Alerts, DemoFeed::Silences] {
+            self.generations[feed.index()] += 1;
+        }
     }
 
     /// Deployment events, newest first.
@@ -408,6 +445,12 @@ pub async fn run(
                         return;
                     }
                     sent = DemoFeed::ALL.map(|feed| world.generation(feed));
+                }
+                Some(DemoCommand::CreateSilence { silence, reply }) => {
+                    let _ = reply.send(world.create_silence(&silence));
+                }
+                Some(DemoCommand::ExpireSilence { id, reply }) => {
+                    let _ = reply.send(world.expire_silence(&id));
                 }
                 // Without commands the demo still runs; it only stops when nobody listens.
                 None => commands_open = false,
@@ -756,6 +799,209 @@ mod tests {
                 (PaneId::Metrics, "fresh"),
             ]
         );
+    }
+
+    fn silence_of(alert: &Alert, comment: &str) -> NewSilence {
+        let matcher = |name: &str| crate::domain::Matcher {
+            name: name.to_string(),
+            value: alert.labels.get(name).cloned().unwrap_or_default(),
+            is_regex: false,
+            is_equal: true,
+        };
+        NewSilence {
+            matchers: vec![matcher("alertname"), matcher("instance")],
+            // A wall-clock start the demo's clock may have left behind: the length is what counts.
+            starts_at: Timestamp::UNIX_EPOCH,
+            ends_at: Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_hours(2),
+            created_by: "jdoe".to_string(),
+            comment: comment.to_string(),
+        }
+    }
+
+    #[test]
+    fn an_operators_silence_silences_matching_alerts_until_it_is_expired() {
+        use crate::domain::{AlertState, SilenceState};
+
+        let mut world = DemoWorld::new(7, start());
+        let firing = world
+            .alerts()
+            .into_iter()
+            .find(|alert| alert.state == AlertState::Active)
+            .expect("a firing alert at the start");
+        let generations = [
+            world.generation(DemoFeed::Alerts),
+            world.generation(DemoFeed::Silences),
+        ];
+
+        let id = world
+            .create_silence(&silence_of(&firing, "drained"))
+            .unwrap();
+        let state_of = |world: &DemoWorld| {
+            world
+                .alerts()
+                .into_iter()
+                .find(|alert| alert.fingerprint == firing.fingerprint)
+                .map(|alert| alert.state)
+        };
+        assert_eq!(
+            state_of(&world),
+            Some(AlertState::Silenced(vec![id.clone()]))
+        );
+        assert_eq!(
+            [
+                world.generation(DemoFeed::Alerts),
+                world.generation(DemoFeed::Silences)
+            ],
+            [generations[0] + 1, generations[1] + 1]
+        );
+        let created = world
+            .silences()
+            .into_iter()
+            .find(|silence| silence.id == id)
+            .expect("the new silence is listed");
+        assert_eq!(created.state, SilenceState::Active);
+        assert_eq!(created.starts_at, world.now());
+        assert_eq!(
+            created.ends_at,
+            world.now() + jiff::SignedDuration::from_hours(2)
+        );
+        assert_eq!(
+            (created.created_by.as_str(), created.comment.as_str()),
+            ("jdoe", "drained")
+        );
+
+        // A minute later it still holds; expired, the alert fires again and stays listed.
+        world.advance_to(60);
+        assert_eq!(
+            state_of(&world),
+            Some(AlertState::Silenced(vec![id.clone()]))
+        );
+        world.expire_silence(&id).unwrap();
+        assert_eq!(state_of(&world), Some(AlertState::Active));
+        let expired = world
+            .silences()
+            .into_iter()
+            .find(|silence| silence.id == id);
+        assert_eq!(
+            expired.map(|s| (s.state, s.ends_at)),
+            Some((SilenceState::Expired, world.now()))
+        );
+
+        assert_eq!(
+            world.expire_silence(&id),
+            Err(format!("silence {id} already expired"))
+        );
+        assert_eq!(
+            world.expire_silence("no-such-silence"),
+            Err("silence no-such-silence not found".to_string())
+        );
+    }
+
+    #[test]
+    fn the_demo_refuses_what_alertmanager_refuses() {
+        let mut world = DemoWorld::new(7, start());
+        let alert = world.alerts().into_iter().next().expect("an alert");
+        let silences = world.silences();
+        let refused = |world: &mut DemoWorld, silence: NewSilence| world.create_silence(&silence);
+
+        assert_eq!(
+            refused(&mut world, silence_of(&alert, " ")),
+            Err("silence invalid: comment missing".to_string())
+        );
+        let mut nameless = silence_of(&alert, "x");
+        nameless.created_by = String::new();
+        assert_eq!(
+            refused(&mut world, nameless),
+            Err("silence invalid: creator information missing".to_string())
+        );
+        let mut backwards = silence_of(&alert, "x");
+        backwards.ends_at = backwards.starts_at;
+        assert_eq!(
+            refused(&mut world, backwards),
+            Err("silence invalid: end time must not be before start time".to_string())
+        );
+        let mut everything = silence_of(&alert, "x");
+        everything.matchers = vec![crate::domain::Matcher {
+            name: "instance".to_string(),
+            value: ".*".to_string(),
+            is_regex: true,
+            is_equal: true,
+        }];
+        assert_eq!(
+            refused(&mut world, everything.clone()),
+            Err(
+                "silence invalid: at least one matcher must not match the empty string".to_string()
+            )
+        );
+        everything.matchers[0].value = "(".to_string();
+        assert_eq!(
+            refused(&mut world, everything.clone()),
+            Err(
+                r#"silence invalid: invalid label matcher 0: invalid regular expression "(""#
+                    .to_string()
+            )
+        );
+        everything.matchers[0].name = "in-stance".to_string();
+        assert_eq!(
+            refused(&mut world, everything),
+            Err(
+                r#"silence invalid: invalid label matcher 0: invalid label name "in-stance""#
+                    .to_string()
+            )
+        );
+        assert_eq!(world.silences(), silences, "nothing refused was kept");
+    }
+
+    #[tokio::test]
+    async fn the_runner_takes_silence_commands_and_answers_them() {
+        let world = DemoWorld::new(7, start());
+        let firing = world
+            .alerts()
+            .into_iter()
+            .find(|alert| alert.state == crate::domain::AlertState::Active)
+            .expect("a firing alert at the start");
+        let (tx, mut rx) = tokio::sync::mpsc::channel(256);
+        let (commands_tx, commands_rx) = tokio::sync::mpsc::channel(4);
+        let runner = tokio::spawn(run(world, 1.0, tx, commands_rx));
+
+        let (reply, answer) = oneshot::channel();
+        let sent = commands_tx
+            .send(DemoCommand::CreateSilence {
+                silence: silence_of(&firing, "from the runner"),
+                reply,
+            })
+            .await;
+        assert!(sent.is_ok());
+        let id = answer.await.unwrap().unwrap();
+
+        // The silenced alert reaches the feed at the next publication.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let event = tokio::time::timeout_at(deadline, rx.recv())
+                .await
+                .expect("the silenced alert is published within 5 s")
+                .expect("the runner is still sending");
+            if let SourceEventKind::Data(Feed::Alerts(alerts)) = event.kind
+                && alerts.iter().any(|alert| {
+                    alert.fingerprint == firing.fingerprint
+                        && alert.state == crate::domain::AlertState::Silenced(vec![id.clone()])
+                })
+            {
+                break;
+            }
+        }
+
+        let (reply, answer) = oneshot::channel();
+        let sent = commands_tx
+            .send(DemoCommand::ExpireSilence {
+                id: id.clone(),
+                reply,
+            })
+            .await;
+        assert!(sent.is_ok());
+        assert_eq!(answer.await.unwrap(), Ok(()));
+        drop(rx);
+        let _ = tokio::time::timeout(Duration::from_secs(5), runner).await;
     }
 
     #[test]
