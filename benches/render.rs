@@ -48,6 +48,8 @@ fn tasks(now: Timestamp) -> Vec<Task> {
             cpu_efficiency_pct: Some(60.0 + (i % 35) as f64),
             io_intensity_kb_per_s: Some((i % 900) as f64),
             creation_time: Some(now),
+            start_time: None,
+            end_time: None,
             modification_time: Some(now),
             error_dialog: String::new(),
             site: "CERN-PROD".into(),

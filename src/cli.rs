@@ -269,7 +269,12 @@ pub fn main(cli: Cli) -> Result<i32> {
             &paths.data_dir,
         )?),
         Some(Command::Model { action }) => {
-            crate::predict::cli::model_command(action, &paths, cli.seed)
+            // Only the BigPanDA sources matter here, for the token of a --from URL; a config
+            // that does not load leaves them out rather than stopping an offline command.
+            let bigpanda = config::load(&paths, &process_env, &cli.overrides())
+                .map(|loaded| loaded.config.sources.bigpanda)
+                .unwrap_or_default();
+            crate::predict::cli::model_command(action, &paths, cli.seed, &bigpanda)
         }
         Some(Command::Scout { action }) => crate::predict::cli::scout_command(action, &paths),
         Some(Command::Triage { .. }) => Ok(0),

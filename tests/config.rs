@@ -441,6 +441,13 @@ fn environment_errors_are_reported_with_the_file_problems() -> TestResult {
 
 #[test]
 fn the_example_source_blocks_parse_when_uncommented() -> TestResult {
+    // A table header or `key = value`; prose that quotes a query string is left alone.
+    let is_setting = |code: &str| {
+        code.starts_with("[[")
+            || code.split_once(" = ").is_some_and(|(key, _)| {
+                !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+    };
     // Uncomment the lines that follow the "[[sources." headers, as a user would.
     let mut text = String::new();
     let mut in_block = false;
@@ -449,9 +456,7 @@ fn the_example_source_blocks_parse_when_uncommented() -> TestResult {
             in_block = true;
         }
         match line.strip_prefix("# ") {
-            Some(code) if in_block && !code.is_empty() && code.contains(['=', '[']) => {
-                text.push_str(code)
-            }
+            Some(code) if in_block && is_setting(code) => text.push_str(code),
             _ if line == "#" => in_block = false,
             _ => text.push_str(line),
         }
@@ -466,6 +471,10 @@ fn the_example_source_blocks_parse_when_uncommented() -> TestResult {
     assert_eq!(config.sources.prometheus.len(), 1);
     assert_eq!(config.sources.prometheus[0].range_minutes, 120);
     assert_eq!(config.sources.prometheus[0].queries[0].unit, "jobs");
+    assert_eq!(config.sources.bigpanda[0].token_scheme, "Token");
+    assert_eq!(config.sources.bigpanda[0].feeds, ["tasks", "jobs"]);
+    assert_eq!(config.sources.panda[0].vo, "atlas");
+    assert_eq!(config.sources.file[0].jobs, "/home/me/saved/jobs.json");
     Ok(())
 }
 

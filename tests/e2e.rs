@@ -494,3 +494,60 @@ fn sighup_during_an_edit_keeps_the_draft() {
         "{text}"
     );
 }
+
+/// Real sources that never answer: the panes say they are loading, and keys are answered at
+/// once all the same (the network is never awaited on the UI task).
+#[test]
+fn keys_are_answered_while_every_source_hangs() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept every connection and keep it open, silent.
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let folder = tempfile::tempdir().unwrap();
+    let config = folder.path().join("config.toml");
+    let url = format!("http://127.0.0.1:{port}");
+    std::fs::write(
+        &config,
+        format!(
+            "[[sources.alertmanager]]\nname = \"am\"\nurl = \"{url}\"\nread_timeout_secs = 600\n\
+             total_timeout_secs = 600\n\n\
+             [[sources.bigpanda]]\nname = \"bp\"\nurl = \"{url}\"\nread_timeout_secs = 600\n\
+             total_timeout_secs = 600\n\n\
+             [[sources.panda]]\nname = \"panda\"\nurl = \"{url}/api/v1\"\n\
+             read_timeout_secs = 600\ntotal_timeout_secs = 600\n"
+        ),
+    )
+    .unwrap();
+    let mut console = Console::start_with(
+        120,
+        40,
+        "xterm-256color",
+        &["--config", &config.display().to_string()],
+    );
+    let text = console.wait_for("four panes, sources loading", WAIT, |text| {
+        all_panes_shown(text)
+            && pane(text, 2, "Tasks").is_some_and(|found| found.title.contains("loading"))
+            && pane(text, 3, "Triage").is_some_and(|found| found.title.contains("loading"))
+    });
+    assert!(
+        pane(&text, 1, "Alerts").is_some_and(|found| found.title.contains("… loading")),
+        "{text}"
+    );
+
+    console.send(b"?");
+    console.wait_for("the help overlay", WAIT, |text| text.contains(HELP_TITLE));
+    console.send(b"\x1b");
+    console.wait_for("help closed", WAIT, |text| !text.contains(HELP_TITLE));
+    console.send(b"2");
+    console.wait_for("the Tasks pane focused", WAIT, |text| {
+        focused(text, 2, "Tasks")
+    });
+    console.send(b"q");
+    assert_eq!(console.wait_exit(WAIT), 0);
+    assert_restored(&console);
+}

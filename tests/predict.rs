@@ -149,6 +149,8 @@ fn task(processingtype: &str, transhome: &str) -> Task {
         cpu_efficiency_pct: None,
         io_intensity_kb_per_s: None,
         creation_time: None,
+        start_time: None,
+        end_time: None,
         modification_time: None,
         error_dialog: String::new(),
         site: String::new(),
@@ -408,22 +410,19 @@ fn train_from_demo_then_eval_shows_the_model_ahead_of_the_baseline() {
     assert!(err.contains("record 4: no jeditaskid"), "{err}");
     assert!(err.contains("record 5: not a JSON object"), "{err}");
 
-    let (code, _, err) = home.run(&[
-        "model",
-        "train",
-        "--from",
-        "https://bigpanda.cern.ch/tasks/?json",
-    ]);
+    // A URL nothing answers: the error names it.
+    let (code, _, err) = home.run(&["model", "train", "--from", "http://127.0.0.1:9/tasks/?json"]);
     assert_ne!(code, 0);
-    assert!(err.contains("not supported yet"), "{err}");
+    assert!(
+        err.contains("bigpanda (http://127.0.0.1:9/tasks/): cannot connect"),
+        "{err}"
+    );
 }
 
-#[test]
-fn train_from_a_saved_tasks_response() {
-    let home = Home::new("file");
-    // The synthetic tasks as BigPanDA writes them: numbers sometimes as strings, CPU time in
-    // milli units below 10, memory per job for some, creation dates without a zone, and a few
-    // records that cannot be used.
+/// The synthetic tasks as BigPanDA writes them: numbers sometimes as strings, CPU time in milli
+/// units below 10, memory per job for some, creation dates without a zone, and a few records
+/// that cannot be used.
+fn saved_tasks_answer() -> String {
     let mut records: Vec<serde_json::Value> = synthetic(600, 8)
         .iter()
         .map(|row| {
@@ -460,12 +459,14 @@ fn train_from_a_saved_tasks_response() {
         .collect();
     records.push(serde_json::json!({"taskname": "no id at all"}));
     records.push(serde_json::json!("not a task"));
+    serde_json::to_string(&serde_json::json!({ "tasks": records })).unwrap()
+}
+
+#[test]
+fn train_from_a_saved_tasks_response() {
+    let home = Home::new("file");
     let file = home.root.join("tasks.json");
-    fs::write(
-        &file,
-        serde_json::to_string(&serde_json::json!({ "tasks": records })).unwrap(),
-    )
-    .unwrap();
+    fs::write(&file, saved_tasks_answer()).unwrap();
 
     let file = file.display().to_string();
     let (code, out, err) = home.run(&["model", "train", "--from", &file, "--trees", "8"]);
@@ -478,6 +479,61 @@ fn train_from_a_saved_tasks_response() {
     assert!(
         out.contains("RAMCOUNT ahead, CTIME ahead, CPU_EFF ahead"),
         "{out}"
+    );
+}
+
+#[test]
+fn train_from_a_bigpanda_url_with_the_configured_key() {
+    use std::io::{Read, Write};
+
+    let home = Home::new("url");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let answer = saved_tasks_answer();
+    // One request, answered with the saved tasks; its head is sent back for the checks.
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+            head.push(byte[0]);
+        }
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{answer}",
+            answer.len()
+        );
+        stream.write_all(reply.as_bytes()).unwrap();
+        String::from_utf8_lossy(&head).into_owned()
+    });
+    let key_file = home.root.join("bigpanda-key");
+    fs::write(&key_file, "KEY-for-training\n").unwrap();
+    let config = home.root.join("config/pandaops/config.toml");
+    fs::create_dir_all(config.parent().unwrap()).unwrap();
+    fs::write(
+        &config,
+        format!(
+            "[[sources.bigpanda]]\nname = \"bp\"\nurl = \"http://127.0.0.1:{port}\"\n\
+             token_file = \"{}\"\n",
+            key_file.display()
+        ),
+    )
+    .unwrap();
+
+    let url = format!("http://127.0.0.1:{port}/tasks/?status=done&days=60");
+    let (code, out, err) = home.run(&["model", "train", "--from", &url, "--trees", "8"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("trained on 600 tasks"), "{out}");
+    assert!(err.contains("record 601: no jeditaskid"), "{err}");
+    let head = server.join().unwrap();
+    assert!(
+        head.starts_with("GET /tasks/?status=done&days=60&json= HTTP/1.1"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("authorization: token key-for-training"),
+        "{head}"
     );
 }
 

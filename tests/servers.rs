@@ -391,7 +391,7 @@ async fn configured_sources_feed_their_panes_and_go_stale_when_the_server_stops(
     post_alerts(&server.url, &["node-c"]).await.unwrap();
     let configured = Configured {
         alertmanager: vec![alertmanager_config(&server.url)],
-        prometheus: Vec::new(),
+        ..Configured::default()
     };
     let (events_tx, mut events) = mpsc::channel(256);
     let sources = Sources::start_configured(&configured, events_tx);

@@ -65,7 +65,10 @@ fn feed(app: &mut App, pane: PaneId, feed: Feed) {
     app.update(Message::Source(SourceEvent {
         source: "fixture".into(),
         pane,
-        kind: SourceEventKind::Health(SourceHealth::Fresh { at: at(-5) }),
+        kind: SourceEventKind::Health(SourceHealth::Fresh {
+            at: at(-5),
+            note: None,
+        }),
     }));
 }
 
@@ -99,6 +102,8 @@ fn task(id: u64, name: &str, status: &str, ram: Option<f64>) -> Task {
         cpu_efficiency_pct: Some(85.0),
         io_intensity_kb_per_s: Some(320.0),
         creation_time: Some(at(-7200)),
+        start_time: None,
+        end_time: None,
         modification_time: Some(at(-300)),
         error_dialog: String::new(),
         site: "CERN-PROD".into(),

@@ -23,10 +23,9 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use crate::action::Action;
-use crate::domain::Task;
 use crate::domain::{
-    Alert, AlertOrigin, AlertState, DeploymentEvent, FailedJob, Feed, PaneId, Severity, Silence,
-    SourceEvent, SourceEventKind, SourceHealth,
+    Alert, AlertOrigin, AlertState, DeploymentEvent, FailedJob, Feed, PaneId, Series, Severity,
+    Silence, SourceEvent, SourceEventKind, SourceHealth, Task,
 };
 use crate::keymap::{Context, Keymap};
 use crate::predict::{Prediction, Predictor};
@@ -387,6 +386,11 @@ pub struct App {
     pub show_clock: bool,
     source_alerts: BTreeMap<String, Vec<Alert>>,
     source_jobs: BTreeMap<String, Arc<Vec<FailedJob>>>,
+    /// Each source's tasks; the pane shows them merged, one row per task id.
+    source_tasks: BTreeMap<String, Vec<Task>>,
+    /// Each source's deployment events and series; the pane shows them all.
+    source_events: BTreeMap<String, Vec<DeploymentEvent>>,
+    source_series: BTreeMap<String, Vec<Series>>,
     /// Increases with every new set of failed jobs; grouping results for older sets are dropped.
     triage_generation: u64,
     /// Failed jobs have arrived and their groups are being computed.
@@ -448,6 +452,9 @@ impl App {
             show_clock: true,
             source_alerts: BTreeMap::new(),
             source_jobs: BTreeMap::new(),
+            source_tasks: BTreeMap::new(),
+            source_events: BTreeMap::new(),
+            source_series: BTreeMap::new(),
             triage_generation: 0,
             triage_grouping: false,
             console_alerts: Vec::new(),
@@ -713,10 +720,20 @@ impl App {
                 }]
             }
             SourceEventKind::Data(Feed::Tasks(tasks)) => {
-                if self.task_list.as_slice() == tasks.as_slice() {
+                if self.source_tasks.get(&event.source) == Some(&tasks) {
                     return Vec::new();
                 }
-                self.task_list = Arc::new(tasks);
+                self.source_tasks.insert(event.source, tasks);
+                let merged = match self.source_tasks.len() {
+                    1 => self.source_tasks.values().flatten().cloned().collect(),
+                    _ => crate::sources::bigpanda::merge_tasks(
+                        self.source_tasks.values().map(Vec::as_slice),
+                    ),
+                };
+                if self.task_list.as_slice() == merged.as_slice() {
+                    return Vec::new();
+                }
+                self.task_list = Arc::new(merged);
                 self.rebuild_task_rows();
                 self.predict_tasks()
             }
@@ -742,7 +759,13 @@ impl App {
                 }
                 self.silences = silences;
             }
-            Feed::Events(mut events) => {
+            Feed::Events(events) => {
+                if self.source_events.get(source) == Some(&events) {
+                    return;
+                }
+                self.source_events.insert(source.to_string(), events);
+                let mut events: Vec<DeploymentEvent> =
+                    self.source_events.values().flatten().cloned().collect();
                 events.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.id.cmp(&b.id)));
                 events.truncate(EVENTS_KEPT);
                 if self.events == events {
@@ -755,7 +778,26 @@ impl App {
             // Grouping is heavy; it is asked of the event loop as an effect (see `on_source`).
             Feed::FailedJobs(_) => return,
             Feed::Series(series) => {
-                let rows: Vec<SeriesRow> = series.into_iter().map(SeriesRow::new).collect();
+                if self.source_series.get(source) == Some(&series) {
+                    return;
+                }
+                self.source_series.insert(source.to_string(), series);
+                // With several sources a series is named by its source too, so two servers'
+                // series of the same query stay apart.
+                let several = self.source_series.len() > 1;
+                let rows: Vec<SeriesRow> = self
+                    .source_series
+                    .iter()
+                    .flat_map(|(name, series)| {
+                        series.iter().cloned().map(move |mut series| {
+                            if several {
+                                series.id = format!("{name}/{}", series.id);
+                            }
+                            series
+                        })
+                    })
+                    .map(SeriesRow::new)
+                    .collect();
                 if self.metrics.rows() == rows.as_slice() {
                     return;
                 }

@@ -268,18 +268,29 @@ fn source_problems(config: &Config, locator: &Locator<'_>, document: &DeTable<'_
     let mut problems = Vec::new();
     let mut names: Vec<&str> = Vec::new();
     let sources = &config.sources;
-    let entries = sources
-        .alertmanager
-        .iter()
-        .enumerate()
-        .map(|(index, source)| ("alertmanager", index, &source.name, &source.url))
-        .chain(
-            sources
-                .prometheus
-                .iter()
-                .enumerate()
-                .map(|(index, source)| ("prometheus", index, &source.name, &source.url)),
-        );
+    fn listed<'a, T>(
+        kind: &'static str,
+        entries: &'a [T],
+        fields: impl Fn(&'a T) -> (&'a String, Option<&'a String>) + 'a,
+    ) -> impl Iterator<Item = (&'static str, usize, &'a String, Option<&'a String>)> + 'a {
+        entries.iter().enumerate().map(move |(index, entry)| {
+            let (name, url) = fields(entry);
+            (kind, index, name, url)
+        })
+    }
+    // Each entry with its name and, for those that must have one, its URL.
+    let entries = listed("alertmanager", &sources.alertmanager, |s| {
+        (&s.name, Some(&s.url))
+    })
+    .chain(listed("prometheus", &sources.prometheus, |s| {
+        (&s.name, Some(&s.url))
+    }))
+    .chain(listed("bigpanda", &sources.bigpanda, |s| {
+        (&s.name, Some(&s.url))
+    }))
+    .chain(listed("panda", &sources.panda, |s| (&s.name, Some(&s.url))))
+    .chain(listed("events", &sources.events, |s| (&s.name, None)))
+    .chain(listed("file", &sources.file, |s| (&s.name, None)));
     for (kind, index, name, url) in entries {
         let path = |key: &str| {
             vec![
@@ -303,8 +314,38 @@ fn source_problems(config: &Config, locator: &Locator<'_>, document: &DeTable<'_
         } else {
             names.push(name);
         }
-        if url.trim().is_empty() && !written("url") {
+        if let Some(url) = url
+            && url.trim().is_empty()
+            && !written("url")
+        {
             problems.push(locator.missing(document, &path("url"), "the server's base URL"));
+        }
+    }
+    for (index, source) in sources.events.iter().enumerate() {
+        let path = |key: &str| ["sources", "events", &index.to_string(), key].map(str::to_owned);
+        match (source.path.trim().is_empty(), source.url.trim().is_empty()) {
+            (true, true) => problems.push(locator.missing(
+                document,
+                &path("path"),
+                "a path to a JSON-lines file, or a url answering a JSON array",
+            )),
+            (false, false) => problems.push(locator.invalid_value(
+                document,
+                &path("url"),
+                "either a path or a url, not both",
+                None,
+            )),
+            _ => {}
+        }
+    }
+    for (index, source) in sources.file.iter().enumerate() {
+        let path = |key: &str| ["sources", "file", &index.to_string(), key].map(str::to_owned);
+        if source.tasks.trim().is_empty() && source.jobs.trim().is_empty() {
+            problems.push(locator.missing(
+                document,
+                &path("tasks"),
+                "a saved tasks answer (tasks) or jobs answer (jobs), or both",
+            ));
         }
     }
     for (index, source) in sources.prometheus.iter().enumerate() {
@@ -407,6 +448,28 @@ fn suggestable_keys() -> toml::Table {
         ),
     );
     sources.insert("prometheus".to_owned(), toml::Value::Table(prometheus));
+    let mut entry = |kind: &str, table: Option<toml::Table>| {
+        sources.insert(
+            kind.to_owned(),
+            toml::Value::Table(table.unwrap_or_default()),
+        );
+    };
+    entry(
+        "bigpanda",
+        toml::Table::try_from(super::schema::BigpandaSource::default()).ok(),
+    );
+    entry(
+        "panda",
+        toml::Table::try_from(super::schema::PandaSource::default()).ok(),
+    );
+    entry(
+        "events",
+        toml::Table::try_from(super::schema::EventsSource::default()).ok(),
+    );
+    entry(
+        "file",
+        toml::Table::try_from(super::schema::FileSource::default()).ok(),
+    );
     known.insert("sources".to_owned(), toml::Value::Table(sources));
     known
 }

@@ -19,6 +19,7 @@ pub use load::{
 };
 pub use paths::{CONFIG_ENV, ConfigFileChoice, Paths};
 pub use schema::{
-    AlertmanagerSource, BUILT_IN_THEMES, BaseKeymap, Config, Demo, Log, LogLevel, Named, PaneView,
-    Panes, PrometheusQuery, PrometheusSource, Sources, Ui,
+    AlertmanagerSource, BUILT_IN_THEMES, BaseKeymap, BigpandaSource, Config, Connection, Demo,
+    EventsSource, FileSource, Log, LogLevel, Named, PandaSource, PaneView, Panes, PrometheusQuery,
+    PrometheusSource, Sources, Ui,
 };

@@ -122,30 +122,218 @@ pub struct Sources {
     /// Prometheus servers, for the Metrics pane.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub prometheus: Vec<PrometheusSource>,
+    /// BigPanDA monitors, for the Tasks and Triage panes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bigpanda: Vec<BigpandaSource>,
+    /// PanDA servers (API v1), for the Tasks pane.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub panda: Vec<PandaSource>,
+    /// Deployment events, from a JSON-lines file or an HTTP endpoint, for the Alerts pane.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventsSource>,
+    /// Saved BigPanDA JSON answers, for offline work.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file: Vec<FileSource>,
 }
 
 impl Sources {
     pub fn is_empty(&self) -> bool {
-        self.alertmanager.is_empty() && self.prometheus.is_empty()
+        self.alertmanager.is_empty()
+            && self.prometheus.is_empty()
+            && self.bigpanda.is_empty()
+            && self.panda.is_empty()
+            && self.events.is_empty()
+            && self.file.is_empty()
     }
 }
 
-/// `[[sources.alertmanager]]`: one Alertmanager.
+/// The keys every HTTP source takes, as one view for building its client.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Connection<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub token_env: &'a str,
+    pub token_file: &'a str,
+    pub ca_file: &'a str,
+    pub ca_dir: &'a str,
+    pub connect_timeout_secs: u64,
+    pub read_timeout_secs: u64,
+    pub total_timeout_secs: u64,
+    pub max_body_mb: u64,
+    pub refresh_secs: u64,
+}
+
+/// Declares the table of a source that talks HTTP: the keys every such source takes (name,
+/// URL, token, CA, timeouts, body limit, refresh), with its own default refresh, then its own
+/// keys with their defaults. Written once here so the sources cannot drift apart; the keys
+/// stay flat in the file (`serde(flatten)` would hide misspelt keys from the checker).
+macro_rules! http_source {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            refresh_secs = $refresh:expr;
+            $(
+                $(#[$field_meta:meta])*
+                pub $field:ident: $type:ty = $default:expr,
+            )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+        #[serde(default, expecting = "a table")]
+        pub struct $name {
+            /// Names the source in pane titles and on its rows; unique among sources.
+            pub name: String,
+            /// Base URL, `http://` or `https://`, without the API path.
+            #[serde(deserialize_with = "http_url")]
+            pub url: String,
+            /// Environment variable holding a token; empty for none.
+            pub token_env: String,
+            /// File whose first line is a token, read again when it changes; empty for none.
+            pub token_file: String,
+            /// PEM file of CA certificates trusted besides the system's; empty for none.
+            pub ca_file: String,
+            /// Folder of PEM CA certificates (such as /etc/grid-security/certificates).
+            pub ca_dir: String,
+            #[serde(deserialize_with = "timeout_secs")]
+            pub connect_timeout_secs: u64,
+            #[serde(deserialize_with = "timeout_secs")]
+            pub read_timeout_secs: u64,
+            #[serde(deserialize_with = "timeout_secs")]
+            pub total_timeout_secs: u64,
+            #[serde(deserialize_with = "max_body_mb")]
+            pub max_body_mb: u64,
+            /// Seconds between two polls.
+            #[serde(deserialize_with = "refresh_secs")]
+            pub refresh_secs: u64,
+            $(
+                $(#[$field_meta])*
+                pub $field: $type,
+            )*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self {
+                    name: String::new(),
+                    url: String::new(),
+                    token_env: String::new(),
+                    token_file: String::new(),
+                    ca_file: String::new(),
+                    ca_dir: String::new(),
+                    connect_timeout_secs: 5,
+                    read_timeout_secs: 15,
+                    total_timeout_secs: 30,
+                    max_body_mb: 32,
+                    refresh_secs: $refresh,
+                    $( $field: $default, )*
+                }
+            }
+        }
+
+        impl $name {
+            pub fn connection(&self) -> Connection<'_> {
+                Connection {
+                    name: &self.name,
+                    url: &self.url,
+                    token_env: &self.token_env,
+                    token_file: &self.token_file,
+                    ca_file: &self.ca_file,
+                    ca_dir: &self.ca_dir,
+                    connect_timeout_secs: self.connect_timeout_secs,
+                    read_timeout_secs: self.read_timeout_secs,
+                    total_timeout_secs: self.total_timeout_secs,
+                    max_body_mb: self.max_body_mb,
+                    refresh_secs: self.refresh_secs,
+                }
+            }
+        }
+    };
+}
+
+http_source! {
+    /// `[[sources.alertmanager]]`: one Alertmanager.
+    pub struct AlertmanagerSource {
+        refresh_secs = 15;
+    }
+}
+
+http_source! {
+    /// `[[sources.prometheus]]`: one Prometheus and its queries.
+    pub struct PrometheusSource {
+        refresh_secs = 30;
+        /// How far back the sparklines reach, in minutes.
+        #[serde(deserialize_with = "range_minutes")]
+        pub range_minutes: u64 = 120,
+        /// Points per series, about the pane's width in cells.
+        #[serde(deserialize_with = "points")]
+        pub points: u64 = 240,
+        /// The queries, each a series (or one per label set) in the Metrics pane.
+        pub queries: Vec<PrometheusQuery> = Vec::new(),
+    }
+}
+
+http_source! {
+    /// `[[sources.bigpanda]]`: one BigPanDA monitor, read through its JSON views. Its limit
+    /// is 1000 requests an hour per client; the default refresh makes 24.
+    pub struct BigpandaSource {
+        refresh_secs = 300;
+        /// How the token is sent: `Token` (a BigPanDA API key) or `Bearer` (an IAM token).
+        #[serde(deserialize_with = "token_scheme")]
+        pub token_scheme: String = "Token".to_string(),
+        /// Which panes it feeds: any of "tasks" and "jobs" (failed and holding jobs, for Triage).
+        #[serde(deserialize_with = "bigpanda_feeds")]
+        pub feeds: Vec<String> = vec!["tasks".to_string(), "jobs".to_string()],
+        /// Tasks modified in the last this many days.
+        #[serde(deserialize_with = "days")]
+        pub task_days: u64 = 3,
+        /// Extra `/tasks/` filters, as a query string such as "tasktype=prod&campaign=MC23*".
+        pub task_filter: String = String::new(),
+        /// Failed and holding jobs of the last this many hours.
+        #[serde(deserialize_with = "hours")]
+        pub job_hours: u64 = 6,
+        /// Extra `/jobs/` filters, as a query string such as "computingsite=CERN*".
+        pub job_filter: String = String::new(),
+        /// Most tasks and most jobs asked for in one poll.
+        #[serde(deserialize_with = "record_limit")]
+        pub limit: u64 = 5000,
+    }
+}
+
+http_source! {
+    /// `[[sources.panda]]`: one PanDA server, through its API v1.
+    pub struct PandaSource {
+        refresh_secs = 120;
+        /// The virtual organisation sent in the `Origin` header with the token, e.g. "atlas".
+        pub vo: String = String::new(),
+        /// The role sent after the VO, e.g. "production"; empty for none.
+        pub role: String = String::new(),
+        /// Tasks modified in the last this many days (at most 30, the server's window).
+        #[serde(deserialize_with = "panda_days")]
+        pub task_days: u64 = 3,
+        /// Task filters, as JSON: field to value or regex, such as
+        /// '{"status": "running|scouting", "prodSourceLabel": "managed"}'.
+        pub task_filter: String = String::new(),
+        /// Most tasks asked for in one poll.
+        #[serde(deserialize_with = "record_limit")]
+        pub limit: u64 = 500,
+    }
+}
+
+/// `[[sources.events]]`: deployment events, either a JSON-lines file followed as it grows
+/// (`path`) or an HTTP endpoint answering a JSON array (`url`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(default, expecting = "a table")]
-pub struct AlertmanagerSource {
-    /// Names the source in pane titles and on its alerts; unique among sources.
+pub struct EventsSource {
     pub name: String,
-    /// Base URL, `http://` or `https://`, without the API path.
-    #[serde(deserialize_with = "http_url")]
+    /// A JSON-lines file, followed as it grows and across rotation; empty when `url` is used.
+    pub path: String,
+    /// An HTTP endpoint answering a JSON array of events; empty when `path` is used.
+    #[serde(deserialize_with = "http_url_or_empty")]
     pub url: String,
-    /// Environment variable holding a bearer token; empty for none.
     pub token_env: String,
-    /// File whose first line is a bearer token, read again when it changes; empty for none.
     pub token_file: String,
-    /// PEM file of CA certificates trusted besides the system's; empty for none.
     pub ca_file: String,
-    /// Folder of PEM CA certificates (such as /etc/grid-security/certificates); empty for none.
     pub ca_dir: String,
     #[serde(deserialize_with = "timeout_secs")]
     pub connect_timeout_secs: u64,
@@ -155,15 +343,19 @@ pub struct AlertmanagerSource {
     pub total_timeout_secs: u64,
     #[serde(deserialize_with = "max_body_mb")]
     pub max_body_mb: u64,
-    /// Seconds between two polls.
+    /// Seconds between two polls of the endpoint, or two looks at the file.
     #[serde(deserialize_with = "refresh_secs")]
     pub refresh_secs: u64,
+    /// Events older than this many hours are dropped.
+    #[serde(deserialize_with = "hours")]
+    pub keep_hours: u64,
 }
 
-impl Default for AlertmanagerSource {
+impl Default for EventsSource {
     fn default() -> Self {
         Self {
             name: String::new(),
+            path: String::new(),
             url: String::new(),
             token_env: String::new(),
             token_file: String::new(),
@@ -173,65 +365,51 @@ impl Default for AlertmanagerSource {
             read_timeout_secs: 15,
             total_timeout_secs: 30,
             max_body_mb: 32,
-            refresh_secs: 15,
+            refresh_secs: 5,
+            keep_hours: 48,
         }
     }
 }
 
-/// `[[sources.prometheus]]`: one Prometheus and its queries.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default, expecting = "a table")]
-pub struct PrometheusSource {
-    pub name: String,
-    /// Base URL, `http://` or `https://`, without the API path.
-    #[serde(deserialize_with = "http_url")]
-    pub url: String,
-    /// Environment variable holding a bearer token; empty for none.
-    pub token_env: String,
-    /// File whose first line is a bearer token, read again when it changes; empty for none.
-    pub token_file: String,
-    /// PEM file of CA certificates trusted besides the system's; empty for none.
-    pub ca_file: String,
-    /// Folder of PEM CA certificates (such as /etc/grid-security/certificates); empty for none.
-    pub ca_dir: String,
-    #[serde(deserialize_with = "timeout_secs")]
-    pub connect_timeout_secs: u64,
-    #[serde(deserialize_with = "timeout_secs")]
-    pub read_timeout_secs: u64,
-    #[serde(deserialize_with = "timeout_secs")]
-    pub total_timeout_secs: u64,
-    #[serde(deserialize_with = "max_body_mb")]
-    pub max_body_mb: u64,
-    /// Seconds between two polls.
-    #[serde(deserialize_with = "refresh_secs")]
-    pub refresh_secs: u64,
-    /// How far back the sparklines reach, in minutes.
-    #[serde(deserialize_with = "range_minutes")]
-    pub range_minutes: u64,
-    /// Points per series, about the pane's width in cells.
-    #[serde(deserialize_with = "points")]
-    pub points: u64,
-    /// The queries, each a series (or one per label set) in the Metrics pane.
-    pub queries: Vec<PrometheusQuery>,
+impl EventsSource {
+    pub fn connection(&self) -> Connection<'_> {
+        Connection {
+            name: &self.name,
+            url: &self.url,
+            token_env: &self.token_env,
+            token_file: &self.token_file,
+            ca_file: &self.ca_file,
+            ca_dir: &self.ca_dir,
+            connect_timeout_secs: self.connect_timeout_secs,
+            read_timeout_secs: self.read_timeout_secs,
+            total_timeout_secs: self.total_timeout_secs,
+            max_body_mb: self.max_body_mb,
+            refresh_secs: self.refresh_secs,
+        }
+    }
 }
 
-impl Default for PrometheusSource {
+/// `[[sources.file]]`: saved BigPanDA JSON answers, read again whenever they change.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(default, expecting = "a table")]
+pub struct FileSource {
+    pub name: String,
+    /// A saved `/tasks/?json` answer, for the Tasks pane; empty for none.
+    pub tasks: String,
+    /// A saved `/jobs/?json` answer (or job records), for the Triage pane; empty for none.
+    pub jobs: String,
+    /// Seconds between two looks at the files.
+    #[serde(deserialize_with = "refresh_secs")]
+    pub refresh_secs: u64,
+}
+
+impl Default for FileSource {
     fn default() -> Self {
         Self {
             name: String::new(),
-            url: String::new(),
-            token_env: String::new(),
-            token_file: String::new(),
-            ca_file: String::new(),
-            ca_dir: String::new(),
-            connect_timeout_secs: 5,
-            read_timeout_secs: 15,
-            total_timeout_secs: 30,
-            max_body_mb: 32,
-            refresh_secs: 30,
-            range_minutes: 120,
-            points: 240,
-            queries: Vec::new(),
+            tasks: String::new(),
+            jobs: String::new(),
+            refresh_secs: 5,
         }
     }
 }
@@ -387,6 +565,137 @@ pub(crate) fn points<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, 
         min: 10,
         max: 10_000,
     })
+}
+
+pub(crate) fn days<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn { min: 1, max: 366 })
+}
+
+pub(crate) fn panda_days<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn { min: 1, max: 30 })
+}
+
+pub(crate) fn hours<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn {
+        min: 1,
+        max: 24 * 366,
+    })
+}
+
+pub(crate) fn record_limit<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    deserializer.deserialize_any(IntegerIn {
+        min: 1,
+        max: 1_000_000,
+    })
+}
+
+pub(crate) fn token_scheme<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    deserializer.deserialize_any(Word {
+        allowed: &["Token", "Bearer"],
+    })
+}
+
+pub(crate) fn bigpanda_feeds<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<String>, D::Error> {
+    deserializer.deserialize_any(Words {
+        allowed: &["tasks", "jobs"],
+    })
+}
+
+pub(crate) fn http_url_or_empty<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    deserializer.deserialize_any(HttpUrlOrEmpty)
+}
+
+/// One of a few words, exactly as written.
+struct Word {
+    allowed: &'static [&'static str],
+}
+
+impl<'de> Visitor<'de> for Word {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted: Vec<String> = self
+            .allowed
+            .iter()
+            .map(|word| format!("\"{word}\""))
+            .collect();
+        write!(f, "one of {}", quoted.join(", "))
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        if self.allowed.contains(&value) {
+            Ok(value.to_owned())
+        } else {
+            Err(E::invalid_value(Unexpected::Str(value), &self))
+        }
+    }
+}
+
+/// A list of distinct words, each one of a few, at least one.
+struct Words {
+    allowed: &'static [&'static str],
+}
+
+impl fmt::Display for Words {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.expecting(f)
+    }
+}
+
+impl<'de> Visitor<'de> for Words {
+    type Value = Vec<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted: Vec<String> = self
+            .allowed
+            .iter()
+            .map(|word| format!("\"{word}\""))
+            .collect();
+        write!(f, "a non-empty list of {}", quoted.join(", "))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut items: A) -> Result<Vec<String>, A::Error> {
+        let mut words = Vec::new();
+        while let Some(word) = items.next_element::<String>()? {
+            if !self.allowed.contains(&word.as_str()) {
+                return Err(de::Error::custom(format_args!(
+                    "invalid value: list, expected {self} (\"{word}\" is not one of them)"
+                )));
+            }
+            if !words.contains(&word) {
+                words.push(word);
+            }
+        }
+        if words.is_empty() {
+            return Err(de::Error::invalid_length(0, &self));
+        }
+        Ok(words)
+    }
+}
+
+/// [`HttpUrl`], or an empty string for "not used".
+struct HttpUrlOrEmpty;
+
+impl<'de> Visitor<'de> for HttpUrlOrEmpty {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("empty, or a URL starting with http:// or https://")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+        if value.trim().is_empty() {
+            Ok(String::new())
+        } else {
+            HttpUrl
+                .visit_str(value)
+                .map_err(|_: E| E::invalid_value(Unexpected::Str(value), &self))
+        }
+    }
 }
 
 pub(crate) fn http_url<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {

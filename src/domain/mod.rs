@@ -343,6 +343,9 @@ pub struct Task {
     pub cpu_efficiency_pct: Option<f64>,
     pub io_intensity_kb_per_s: Option<f64>,
     pub creation_time: Option<Timestamp>,
+    /// When its first job started (PanDA's `starttime`), and when it ended (`endtime`).
+    pub start_time: Option<Timestamp>,
+    pub end_time: Option<Timestamp>,
     pub modification_time: Option<Timestamp>,
     /// Why the task is in its state, PanDA's `errordialog`.
     pub error_dialog: String,
@@ -468,11 +471,11 @@ pub enum Feed {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceHealth {
     /// First load in progress; `progress` is a short note such as "312 of 900 tasks".
-    Loading {
-        progress: Option<String>,
-    },
+    Loading { progress: Option<String> },
     Fresh {
         at: Timestamp,
+        /// What the last good answer lacked, such as "2 of 500 records skipped: …".
+        note: Option<String>,
     },
     /// The last good data is still shown; the latest attempt failed.
     Stale {
@@ -480,10 +483,10 @@ pub enum SourceHealth {
         reason: String,
         retry_at: Option<Timestamp>,
     },
+    /// No source is configured for the pane: nothing is wrong, there is just nothing to show.
+    Unconfigured,
     /// Nothing good has arrived yet, or the source gave up.
-    Failing {
-        reason: String,
-    },
+    Failing { reason: String },
 }
 
 /// A message from a source task to the app.

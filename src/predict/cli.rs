@@ -19,8 +19,9 @@ use crate::config::Paths;
 pub enum ModelCommand {
     /// Train the RAMCOUNT, CTIME, CPU efficiency and IO models and save them in the data folder.
     Train {
-        /// `demo` (the simulated PanDA's history) or a saved BigPanDA /tasks/?json response.
-        #[arg(long, value_name = "demo|FILE")]
+        /// `demo` (the simulated PanDA's history), a saved BigPanDA /tasks/?json answer, or a
+        /// BigPanDA URL such as "https://bigpanda.cern.ch/tasks/?status=done&days=30".
+        #[arg(long, value_name = "demo|FILE|URL")]
         from: String,
         /// With --from demo: how many ended tasks to simulate.
         #[arg(long, default_value_t = DEFAULT_DEMO_TASKS)]
@@ -35,8 +36,8 @@ pub enum ModelCommand {
     /// Print per target the model's MAE, R² and band coverage beside the baseline's (the
     /// median per processing type), on the newest tasks of the training source or on --from.
     Eval {
-        /// Evaluate on these tasks instead (`demo` or a /tasks/?json file).
-        #[arg(long, value_name = "demo|FILE")]
+        /// Evaluate on these tasks instead (`demo`, a /tasks/?json file or a BigPanDA URL).
+        #[arg(long, value_name = "demo|FILE|URL")]
         from: Option<String>,
         /// With --from demo: how many ended tasks to simulate.
         #[arg(long, default_value_t = 2000)]
@@ -138,14 +139,89 @@ impl ProgressLine {
     }
 }
 
-fn refuse_url(from: &str) -> Result<()> {
-    if from.starts_with("http://") || from.starts_with("https://") {
-        return Err(anyhow!(
-            "--from {from:?}: training from a BigPanDA URL is not supported yet; save the \
-             /tasks/?json response to a file and pass the file"
-        ));
+/// A BigPanDA `/tasks/` URL's answer, downloaded with a progress bar. The token, CA and
+/// timeouts come from the `[[sources.bigpanda]]` entry of the same host, when there is one;
+/// `json` is added to the query when missing.
+fn download_tasks(
+    from: &str,
+    bigpanda: &[crate::config::BigpandaSource],
+    line: &mut ProgressLine,
+) -> Result<String> {
+    let mut url = reqwest::Url::parse(from).map_err(|error| anyhow!("--from {from:?}: {error}"))?;
+    if !url.query_pairs().any(|(key, _)| key == "json") {
+        let query = match url.query() {
+            Some(query) if !query.is_empty() => format!("{query}&json"),
+            _ => "json".to_string(),
+        };
+        url.set_query(Some(&query));
     }
-    Ok(())
+    let same_host = bigpanda.iter().find(|source| {
+        reqwest::Url::parse(&source.url).is_ok_and(|configured| {
+            configured.host_str() == url.host_str()
+                && configured.port_or_known_default() == url.port_or_known_default()
+        })
+    });
+    let mut settings = match same_host {
+        Some(source) => {
+            let mut settings = crate::sources::http_settings(&source.connection());
+            settings.token_scheme = source.token_scheme.clone();
+            settings
+        }
+        None => crate::sources::http::HttpSettings::default(),
+    };
+    // A training pull is one large answer: give it room, whatever the polling source uses.
+    settings.total_timeout = settings
+        .total_timeout
+        .max(std::time::Duration::from_secs(600));
+    settings.read_timeout = settings
+        .read_timeout
+        .max(std::time::Duration::from_secs(120));
+    settings.max_body_bytes = settings.max_body_bytes.max(1024 * 1024 * 1024);
+
+    let mut base = url.clone();
+    base.set_path("/");
+    base.set_query(None);
+    let name = same_host.map_or("bigpanda", |source| source.name.as_str());
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, Option<u64>)>();
+    let endpoint = crate::sources::http::Endpoint::new(name, base.as_str(), settings)
+        .map_err(|error| anyhow!("{error}"))?
+        .with_progress(Box::new(move |received, announced| {
+            let _ = sender.send((received, announced));
+        }));
+    let path = url.path().trim_start_matches('/').to_string();
+    let query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| anyhow!("cannot start the HTTP client: {error}"))?;
+    let worker = std::thread::spawn(move || {
+        runtime.block_on(async {
+            let pairs: Vec<(&str, String)> = query
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.clone()))
+                .collect();
+            endpoint.get_bytes(&path, &pairs).await
+        })
+    });
+    // The bar counts megabytes: of the announced size, or of a growing guess without one.
+    for (received, announced) in receiver {
+        let total = announced.map_or(received + (received / 2).max(1 << 20), |size| {
+            usize::try_from(size).unwrap_or(usize::MAX)
+        });
+        line.update(&Progress {
+            stage: "download MB",
+            done: received >> 20,
+            total: (total >> 20).max(1),
+        });
+    }
+    let body = worker
+        .join()
+        .map_err(|_| anyhow!("the download stopped unexpectedly"))?
+        .map_err(|error| anyhow!("{error}"))?;
+    line.finish();
+    eprintln!("{from}: received {:.1} MB", body.len() as f64 / 1e6);
+    String::from_utf8(body).map_err(|_| anyhow!("{from}: the answer is not UTF-8 text"))
 }
 
 /// Rows of `demo` or a file, with skipped records reported on standard error.
@@ -153,9 +229,9 @@ fn load_rows(
     from: &str,
     seed: u64,
     tasks: usize,
+    bigpanda: &[crate::config::BigpandaSource],
     line: &mut ProgressLine,
 ) -> Result<(Vec<model::TrainingRow>, String)> {
-    refuse_url(from)?;
     if from == "demo" {
         let rows = data::demo_rows(seed, tasks, &mut |done, total| {
             line.update(&Progress {
@@ -166,7 +242,12 @@ fn load_rows(
         });
         return Ok((rows, format!("demo (seed {seed}, {tasks} tasks)")));
     }
-    let loaded = data::read_tasks_file(Path::new(from)).map_err(|reason| anyhow!(reason))?;
+    let loaded = if from.starts_with("http://") || from.starts_with("https://") {
+        let text = download_tasks(from, bigpanda, line)?;
+        data::parse_tasks(&text).map_err(|reason| anyhow!("{from}: {reason}"))?
+    } else {
+        data::read_tasks_file(Path::new(from)).map_err(|reason| anyhow!(reason))?
+    };
     for skipped in loaded.skipped.iter().take(20) {
         eprintln!("{from}: skipped {skipped}");
     }
@@ -179,7 +260,14 @@ fn load_rows(
     Ok((loaded.rows, from.to_string()))
 }
 
-pub fn model_command(command: &ModelCommand, paths: &Paths, seed: Option<u64>) -> Result<i32> {
+/// `pandaops model ...`; `bigpanda` are the configured monitors, whose token and CA a
+/// `--from https://...` download uses.
+pub fn model_command(
+    command: &ModelCommand,
+    paths: &Paths,
+    seed: Option<u64>,
+    bigpanda: &[crate::config::BigpandaSource],
+) -> Result<i32> {
     let seed = seed.unwrap_or(1);
     match command {
         ModelCommand::Train {
@@ -189,7 +277,7 @@ pub fn model_command(command: &ModelCommand, paths: &Paths, seed: Option<u64>) -
             output,
         } => {
             let mut line = ProgressLine::new();
-            let (rows, source) = load_rows(from, seed, *tasks, &mut line)?;
+            let (rows, source) = load_rows(from, seed, *tasks, bigpanda, &mut line)?;
             let options = TrainOptions {
                 n_trees: (*trees).max(1),
                 ..TrainOptions::default()
@@ -227,7 +315,8 @@ pub fn model_command(command: &ModelCommand, paths: &Paths, seed: Option<u64>) -
                 return Ok(0);
             };
             let mut line = ProgressLine::new();
-            let (rows, source) = load_rows(from, seed.wrapping_add(1000), *tasks, &mut line)?;
+            let (rows, source) =
+                load_rows(from, seed.wrapping_add(1000), *tasks, bigpanda, &mut line)?;
             line.finish();
             let usable: Vec<(Features, Labels)> = rows
                 .iter()

@@ -14,6 +14,7 @@ use super::features::TaskInputs;
 use super::model::TrainingRow;
 use super::targets::Labels;
 use crate::sources::demo::history;
+use crate::sources::fields::{find, number, text, time};
 
 /// Tasks the demo history gives by default.
 pub const DEFAULT_DEMO_TASKS: usize = 6000;
@@ -71,47 +72,6 @@ pub fn parse_tasks(text: &str) -> Result<Loaded, String> {
         }
     }
     Ok(loaded)
-}
-
-/// The value of the first key present (ignoring case), skipping nulls.
-fn find<'a>(object: &'a serde_json::Map<String, Value>, keys: &[&str]) -> Option<&'a Value> {
-    keys.iter().find_map(|key| {
-        object
-            .iter()
-            .find(|(name, value)| name.eq_ignore_ascii_case(key) && !value.is_null())
-            .map(|(_, value)| value)
-    })
-}
-
-/// A number, or a string holding one ("NaN" and "inf" included, for the validation to flag).
-pub fn number(value: &Value) -> Option<f64> {
-    match value {
-        Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().parse::<f64>().ok(),
-        Value::Bool(_) | Value::Null | Value::Array(_) | Value::Object(_) => None,
-    }
-}
-
-fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.trim().to_string()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
-
-fn time(value: &Value) -> Option<Timestamp> {
-    let raw = text(value)?;
-    if let Ok(at) = raw.parse::<Timestamp>() {
-        return Some(at);
-    }
-    // BigPanDA writes "2025-03-01T12:00:00" or "2025-03-01 12:00:00" without a zone; it is UTC.
-    let civil = raw.replace(' ', "T");
-    civil
-        .parse::<jiff::civil::DateTime>()
-        .ok()
-        .and_then(|at| at.to_zoned(jiff::tz::TimeZone::UTC).ok())
-        .map(|zoned| zoned.timestamp())
 }
 
 fn parse_record(record: &Value) -> Result<TrainingRow, String> {

@@ -19,8 +19,8 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::data::number;
 use super::metrics::percentile;
+use crate::sources::fields::number;
 
 /// JEDI's `SCOUT_RAMCOUNT_RANK` default.
 pub const RAMCOUNT_RANK: f64 = 75.0;

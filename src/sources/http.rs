@@ -53,6 +53,11 @@ pub struct HttpSettings {
     /// A folder of PEM CA certificates (such as `/etc/grid-security/certificates`).
     pub ca_dir: Option<PathBuf>,
     pub token: TokenSource,
+    /// The word before the token in the `Authorization` header: `Bearer`, or `Token` for a
+    /// BigPanDA API key.
+    pub token_scheme: String,
+    /// Sent with every request, such as PanDA's `Origin: atlas:production`.
+    pub headers: Vec<(String, String)>,
     /// Use `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` from the environment.
     pub proxy_from_env: bool,
     /// First wait after a failure; doubled after each further failure.
@@ -70,6 +75,8 @@ impl Default for HttpSettings {
             ca_file: None,
             ca_dir: None,
             token: TokenSource::None,
+            token_scheme: "Bearer".to_string(),
+            headers: Vec::new(),
             proxy_from_env: true,
             backoff_min: Duration::from_secs(2),
             backoff_max: Duration::from_secs(300),
@@ -127,6 +134,10 @@ pub enum HttpError {
     /// The body is empty, cut short or not the JSON expected.
     #[error("{endpoint}: {reason}")]
     Body { endpoint: String, reason: String },
+    /// The answer came and says the request failed, in the server's words (PanDA's
+    /// `{"success": false, "message": …}`).
+    #[error("{endpoint}: the server says: {message}")]
+    Refused { endpoint: String, message: String },
 }
 
 impl HttpError {
@@ -148,7 +159,8 @@ impl HttpError {
             | HttpError::Status { endpoint, .. }
             | HttpError::Html { endpoint, .. }
             | HttpError::TooLarge { endpoint, .. }
-            | HttpError::Body { endpoint, .. } => endpoint,
+            | HttpError::Body { endpoint, .. }
+            | HttpError::Refused { endpoint, .. } => endpoint,
         };
         endpoint.push(' ');
         endpoint.push_str(what);
@@ -269,7 +281,12 @@ pub struct Endpoint {
     token_file: Mutex<TokenFileCache>,
     /// Earliest time the server allowed the next request, from a `Retry-After`.
     not_before: Mutex<Option<Instant>>,
+    /// Told the bytes received so far, and the size announced, as a body arrives.
+    progress: Option<ProgressHook>,
 }
+
+/// Called with the bytes of a body received so far and the size the server announced.
+pub type ProgressHook = Box<dyn Fn(usize, Option<u64>) + Send + Sync>;
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -336,7 +353,15 @@ impl Endpoint {
             gate: tokio::sync::Mutex::new(()),
             token_file: Mutex::new(TokenFileCache::default()),
             not_before: Mutex::new(None),
+            progress: None,
         })
+    }
+
+    /// The same endpoint, telling `hook` how much of each body has arrived: for a command
+    /// line that downloads something large and shows a progress bar.
+    pub fn with_progress(mut self, hook: ProgressHook) -> Endpoint {
+        self.progress = Some(hook);
+        self
     }
 
     /// The source name and base URL, as errors show them.
@@ -362,6 +387,21 @@ impl Endpoint {
     ) -> Result<T, HttpError> {
         let body = self.send(Method::GET, path, query, None).await?;
         self.decode(path, &body)
+    }
+
+    /// `GET path?query` and return the body as it came, for callers that read it themselves
+    /// (tolerantly, record by record). The status is checked and HTML refused as for JSON.
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<Vec<u8>, HttpError> {
+        self.send(Method::GET, path, query, None).await
+    }
+
+    /// The endpoint of one path, as errors name it: source name and URL without the query.
+    pub fn describe(&self, path: &str) -> String {
+        self.endpoint(path)
     }
 
     /// `POST path` with a JSON body and decode the JSON answer.
@@ -443,14 +483,16 @@ impl Endpoint {
             .header(header::ACCEPT, "application/json");
         if let Some(token) = &token {
             let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.0)).map_err(|_| {
-                    HttpError::Setup {
+                HeaderValue::from_str(&format!("{} {}", self.settings.token_scheme, token.0))
+                    .map_err(|_| HttpError::Setup {
                         endpoint: endpoint.clone(),
                         reason: "the token has characters that cannot go in an HTTP header".into(),
-                    }
-                })?;
+                    })?;
             value.set_sensitive(true);
             request = request.header(header::AUTHORIZATION, value);
+        }
+        for (name, value) in &self.settings.headers {
+            request = request.header(name.as_str(), value.as_str());
         }
         if let Some(body) = body {
             request = request
@@ -588,6 +630,9 @@ impl Endpoint {
                         });
                     }
                     body.extend_from_slice(&chunk);
+                    if let Some(progress) = &self.progress {
+                        progress(body.len(), announced);
+                    }
                 }
                 Ok(None) => return Ok((body, announced)),
                 Err(error) if error.is_timeout() => {

@@ -5,8 +5,13 @@
 //! and the console keeps running.
 
 pub mod alertmanager;
+pub mod bigpanda;
 pub mod demo;
+pub mod derived;
+pub mod fields;
+pub mod file;
 pub mod http;
+pub mod panda;
 pub mod poll;
 pub mod prometheus;
 
@@ -22,9 +27,12 @@ use crate::config;
 use crate::domain::{Feed, PaneId, SourceEvent, SourceEventKind, SourceHealth};
 
 use self::alertmanager::{Alertmanager, NewSilence};
+use self::bigpanda::Bigpanda;
 use self::demo::{DemoCommand, DemoWorld};
+use self::file::SavedFile;
 use self::http::{Backoff, Endpoint, HttpError, HttpSettings, TokenSource};
-use self::poll::{PollCommand, Schedule};
+use self::panda::Panda;
+use self::poll::{PollCommand, Polled, Schedule};
 use self::prometheus::{Prometheus, Query};
 
 /// Handles to the running sources, for the effects the app asks for.
@@ -39,32 +47,21 @@ pub struct Sources {
 }
 
 /// The HTTP settings of a configured source.
-fn http_settings(
-    [
-        connect_timeout_secs,
-        read_timeout_secs,
-        total_timeout_secs,
-        max_body_mb,
-    ]: [u64; 4],
-    token_env: &str,
-    token_file: &str,
-    ca_file: &str,
-    ca_dir: &str,
-) -> HttpSettings {
+pub fn http_settings(connection: &config::Connection<'_>) -> HttpSettings {
     let path = |text: &str| (!text.trim().is_empty()).then(|| PathBuf::from(text.trim()));
-    let token = match (path(token_file), token_env.trim()) {
+    let token = match (path(connection.token_file), connection.token_env.trim()) {
         (Some(file), _) => TokenSource::File(file),
         (None, "") => TokenSource::None,
         (None, variable) => TokenSource::Env(variable.to_string()),
     };
     HttpSettings {
-        connect_timeout: Duration::from_secs(connect_timeout_secs),
-        read_timeout: Duration::from_secs(read_timeout_secs),
-        total_timeout: Duration::from_secs(total_timeout_secs),
-        max_body_bytes: usize::try_from(max_body_mb.saturating_mul(1024 * 1024))
+        connect_timeout: Duration::from_secs(connection.connect_timeout_secs),
+        read_timeout: Duration::from_secs(connection.read_timeout_secs),
+        total_timeout: Duration::from_secs(connection.total_timeout_secs),
+        max_body_bytes: usize::try_from(connection.max_body_mb.saturating_mul(1024 * 1024))
             .unwrap_or(usize::MAX),
-        ca_file: path(ca_file),
-        ca_dir: path(ca_dir),
+        ca_file: path(connection.ca_file),
+        ca_dir: path(connection.ca_dir),
         token,
         ..HttpSettings::default()
     }
@@ -72,38 +69,65 @@ fn http_settings(
 
 /// The Alertmanager a `[[sources.alertmanager]]` entry describes.
 pub fn alertmanager_from(source: &config::AlertmanagerSource) -> Result<Alertmanager, HttpError> {
-    let settings = http_settings(
-        [
-            source.connect_timeout_secs,
-            source.read_timeout_secs,
-            source.total_timeout_secs,
-            source.max_body_mb,
-        ],
-        &source.token_env,
-        &source.token_file,
-        &source.ca_file,
-        &source.ca_dir,
-    );
+    let settings = http_settings(&source.connection());
     Ok(Alertmanager {
         name: source.name.clone(),
         endpoint: Arc::new(Endpoint::new(&source.name, &source.url, settings)?),
     })
 }
 
+/// The BigPanDA a `[[sources.bigpanda]]` entry describes.
+pub fn bigpanda_from(source: &config::BigpandaSource) -> Result<Bigpanda, HttpError> {
+    let mut settings = http_settings(&source.connection());
+    settings.token_scheme = source.token_scheme.clone();
+    let (endpoint, received) =
+        bigpanda::counted_endpoint(Endpoint::new(&source.name, &source.url, settings)?);
+    Ok(Bigpanda {
+        received,
+        ..Bigpanda::new(
+            Arc::new(endpoint),
+            source.task_days,
+            &source.task_filter,
+            source.job_hours,
+            &source.job_filter,
+            source.limit,
+        )
+    })
+}
+
+/// The PanDA server a `[[sources.panda]]` entry describes.
+pub fn panda_from(source: &config::PandaSource) -> Result<Panda, HttpError> {
+    let setup = |reason: String| HttpError::Setup {
+        endpoint: source.name.clone(),
+        reason,
+    };
+    let mut settings = http_settings(&source.connection());
+    if let Some(origin) = panda::origin(&source.vo, &source.role) {
+        if !origin
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '-' | '_'))
+        {
+            return Err(setup(format!(
+                "vo and role may hold only letters, digits and - _ . (found \"{origin}\")"
+            )));
+        }
+        settings.headers.push(("Origin".to_string(), origin));
+    }
+    let filter = panda::check_filter(&source.task_filter).map_err(setup)?;
+    let (endpoint, received) =
+        bigpanda::counted_endpoint(Endpoint::new(&source.name, &source.url, settings)?);
+    Ok(Panda {
+        endpoint: Arc::new(endpoint),
+        days: source.task_days,
+        filter,
+        limit: source.limit,
+        received,
+    })
+}
+
 /// The Prometheus a `[[sources.prometheus]]` entry describes.
 pub fn prometheus_from(source: &config::PrometheusSource) -> Result<Prometheus, HttpError> {
-    let settings = http_settings(
-        [
-            source.connect_timeout_secs,
-            source.read_timeout_secs,
-            source.total_timeout_secs,
-            source.max_body_mb,
-        ],
-        &source.token_env,
-        &source.token_file,
-        &source.ca_file,
-        &source.ca_dir,
-    );
+    let settings = http_settings(&source.connection());
     let queries = source
         .queries
         .iter()
@@ -182,6 +206,18 @@ impl Sources {
         };
         let mut fed = Vec::new();
 
+        // Without a Prometheus, the Metrics pane shows series worked out from the task and job
+        // feeds, which pass through on their way to the app.
+        let feeds_tasks_or_jobs = !configured.bigpanda.is_empty()
+            || !configured.panda.is_empty()
+            || !configured.file.is_empty();
+        let events = if configured.prometheus.is_empty() && feeds_tasks_or_jobs {
+            fed.push(PaneId::Metrics);
+            derived::interpose(events)
+        } else {
+            events
+        };
+
         for source in &configured.alertmanager {
             fed.push(PaneId::Alerts);
             let every = Duration::from_secs(source.refresh_secs);
@@ -197,7 +233,8 @@ impl Sources {
                             Ok(vec![
                                 (PaneId::Alerts, Feed::Alerts(alerts)),
                                 (PaneId::Alerts, Feed::Silences(silences)),
-                            ])
+                            ]
+                            .into())
                         }
                     };
                     sources.spawn_polling(&source.name, PaneId::Alerts, every, &events, fetch);
@@ -217,7 +254,7 @@ impl Sources {
                         let prometheus = Arc::clone(&prometheus);
                         async move {
                             let series = prometheus.fetch().await?;
-                            Ok(vec![(PaneId::Metrics, Feed::Series(series))])
+                            Ok(vec![(PaneId::Metrics, Feed::Series(series))].into())
                         }
                     };
                     sources.spawn_polling(&source.name, PaneId::Metrics, every, &events, fetch);
@@ -226,11 +263,174 @@ impl Sources {
             }
         }
 
+        for source in &configured.bigpanda {
+            let every = Duration::from_secs(source.refresh_secs);
+            let feeds = |feed: &str| source.feeds.iter().any(|wanted| wanted == feed);
+            let panes: Vec<PaneId> = [("tasks", PaneId::Tasks), ("jobs", PaneId::Triage)]
+                .into_iter()
+                .filter(|(feed, _)| feeds(feed))
+                .map(|(_, pane)| pane)
+                .collect();
+            fed.extend(&panes);
+            let bigpanda = match bigpanda_from(source) {
+                Ok(bigpanda) => Arc::new(bigpanda),
+                Err(error) => {
+                    for pane in panes {
+                        report_setup_failure(&source.name, pane, &error, &events);
+                    }
+                    continue;
+                }
+            };
+            if panes.contains(&PaneId::Tasks) {
+                let received = Some(Arc::clone(&bigpanda.received));
+                let bigpanda = Arc::clone(&bigpanda);
+                let fetch = move || {
+                    let bigpanda = Arc::clone(&bigpanda);
+                    async move {
+                        let parsed = bigpanda.tasks().await?;
+                        let note = parsed.note();
+                        Ok(Polled {
+                            feeds: vec![(PaneId::Tasks, Feed::Tasks(parsed.items))],
+                            note,
+                        })
+                    }
+                };
+                sources.spawn_polling_counted(
+                    &source.name,
+                    PaneId::Tasks,
+                    every,
+                    received,
+                    &events,
+                    fetch,
+                );
+            }
+            if panes.contains(&PaneId::Triage) {
+                let received = Some(Arc::clone(&bigpanda.received));
+                let fetch = move || {
+                    let bigpanda = Arc::clone(&bigpanda);
+                    async move {
+                        let extracted = bigpanda.failed_jobs().await?;
+                        let note = bigpanda::jobs_note(&extracted);
+                        Ok(Polled {
+                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(extracted.jobs))],
+                            note,
+                        })
+                    }
+                };
+                sources.spawn_polling_counted(
+                    &source.name,
+                    PaneId::Triage,
+                    every,
+                    received,
+                    &events,
+                    fetch,
+                );
+            }
+        }
+
+        for source in &configured.panda {
+            fed.push(PaneId::Tasks);
+            let every = Duration::from_secs(source.refresh_secs);
+            let panda = match panda_from(source) {
+                Ok(panda) => Arc::new(panda),
+                Err(error) => {
+                    report_setup_failure(&source.name, PaneId::Tasks, &error, &events);
+                    continue;
+                }
+            };
+            let received = Some(Arc::clone(&panda.received));
+            let fetch = move || {
+                let panda = Arc::clone(&panda);
+                async move {
+                    let parsed = panda.tasks(Timestamp::now()).await?;
+                    let note = parsed.note();
+                    Ok(Polled {
+                        feeds: vec![(PaneId::Tasks, Feed::Tasks(parsed.items))],
+                        note,
+                    })
+                }
+            };
+            sources.spawn_polling_counted(
+                &source.name,
+                PaneId::Tasks,
+                every,
+                received,
+                &events,
+                fetch,
+            );
+        }
+
+        for source in &configured.file {
+            let every = Duration::from_secs(source.refresh_secs);
+            let path = |text: &str| (!text.trim().is_empty()).then(|| PathBuf::from(text.trim()));
+            if let Some(path) = path(&source.tasks) {
+                fed.push(PaneId::Tasks);
+                let saved = Arc::new(SavedFile::new(&source.name, path));
+                let fetch = move || {
+                    let saved = Arc::clone(&saved);
+                    async move {
+                        let Some((bytes, stamp)) = saved.read_if_changed().await? else {
+                            return Ok(Polled::default());
+                        };
+                        let parsed =
+                            tokio::task::spawn_blocking(move || bigpanda::tasks_from_json(&bytes))
+                                .await
+                                .map_err(|_| "reading the file failed".to_string())
+                                .and_then(|parsed| parsed)
+                                .map_err(|reason| HttpError::Body {
+                                    endpoint: saved.label.clone(),
+                                    reason,
+                                })?;
+                        saved.mark_read(stamp);
+                        let note = parsed.note();
+                        Ok(Polled {
+                            feeds: vec![(PaneId::Tasks, Feed::Tasks(parsed.items))],
+                            note,
+                        })
+                    }
+                };
+                sources.spawn_polling(&source.name, PaneId::Tasks, every, &events, fetch);
+            }
+            if let Some(path) = path(&source.jobs) {
+                fed.push(PaneId::Triage);
+                let saved = Arc::new(SavedFile::new(&source.name, path));
+                let fetch = move || {
+                    let saved = Arc::clone(&saved);
+                    async move {
+                        let Some((bytes, stamp)) = saved.read_if_changed().await? else {
+                            return Ok(Polled::default());
+                        };
+                        let extracted = tokio::task::spawn_blocking(move || {
+                            crate::triage::extract::jobs_from_json(&bytes)
+                        })
+                        .await
+                        .map_err(|_| HttpError::Body {
+                            endpoint: saved.label.clone(),
+                            reason: "reading the file failed".to_string(),
+                        })?;
+                        if extracted.jobs.is_empty()
+                            && let Some(why) = &extracted.broken
+                        {
+                            return Err(HttpError::Body {
+                                endpoint: saved.label.clone(),
+                                reason: why.clone(),
+                            });
+                        }
+                        saved.mark_read(stamp);
+                        let note = bigpanda::jobs_note(&extracted);
+                        Ok(Polled {
+                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(extracted.jobs))],
+                            note,
+                        })
+                    }
+                };
+                sources.spawn_polling(&source.name, PaneId::Triage, every, &events, fetch);
+            }
+        }
+
         for pane in PaneId::ALL {
             if !fed.contains(&pane) {
-                let health = SourceHealth::Failing {
-                    reason: "no source configured for this pane (see config.example.toml)".into(),
-                };
+                let health = SourceHealth::Unconfigured;
                 let event = SourceEvent {
                     source: "config".into(),
                     pane,
@@ -251,12 +451,30 @@ impl Sources {
         fetch: F,
     ) where
         F: FnMut() -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = Result<Vec<(PaneId, Feed)>, HttpError>> + Send + 'static,
+        Fut: std::future::Future<Output = Result<Polled, HttpError>> + Send + 'static,
+    {
+        self.spawn_polling_counted(name, pane, every, None, events, fetch);
+    }
+
+    /// [`Self::spawn_polling`] for a source that counts the bytes of its answers, shown as
+    /// progress until its first good answer.
+    fn spawn_polling_counted<F, Fut>(
+        &mut self,
+        name: &str,
+        pane: PaneId,
+        every: Duration,
+        received: Option<Arc<std::sync::atomic::AtomicUsize>>,
+        events: &mpsc::Sender<SourceEvent>,
+        fetch: F,
+    ) where
+        F: FnMut() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<Polled, HttpError>> + Send + 'static,
     {
         let (commands_tx, commands_rx) = mpsc::channel(4);
         let schedule = Schedule {
             every,
             backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(300)),
+            received,
         };
         let task = tokio::spawn(poll::run(
             name.to_string(),

@@ -6,6 +6,8 @@
 //! makes it `Failing`. The loop never sends an empty feed in place of an error.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -27,6 +29,26 @@ pub enum PollCommand {
 pub struct Schedule {
     pub every: Duration,
     pub backoff: Backoff,
+    /// Bytes of the answer received so far, when the source counts them: until the first good
+    /// answer, the pane's title shows them as progress ("loading 12.5 MB received").
+    pub received: Option<Arc<AtomicUsize>>,
+}
+
+/// How often the progress of a first load is shown.
+const PROGRESS_EVERY: Duration = Duration::from_millis(500);
+
+/// What one good poll brought: feeds, each with its pane, and a note on what it lacked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Polled {
+    pub feeds: Vec<(PaneId, Feed)>,
+    /// Shown beside the source's freshness, such as "3 of 900 records skipped: …".
+    pub note: Option<String>,
+}
+
+impl From<Vec<(PaneId, Feed)>> for Polled {
+    fn from(feeds: Vec<(PaneId, Feed)>) -> Polled {
+        Polled { feeds, note: None }
+    }
 }
 
 /// Runs until the app goes away (its channel closes). `fetch` returns every feed of one poll;
@@ -40,7 +62,7 @@ pub async fn run<F, Fut>(
     mut fetch: F,
 ) where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Vec<(PaneId, Feed)>, HttpError>>,
+    Fut: Future<Output = Result<Polled, HttpError>>,
 {
     let send = |pane: PaneId, kind: SourceEventKind| SourceEvent {
         source: source.clone(),
@@ -61,8 +83,33 @@ pub async fn run<F, Fut>(
     let mut had_data = false;
     let mut failing_since: Option<Timestamp> = None;
     loop {
-        let wait = match fetch().await {
-            Ok(feeds) => {
+        let fetching = fetch();
+        tokio::pin!(fetching);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut fetching => break outcome,
+                () = tokio::time::sleep(PROGRESS_EVERY), if !had_data && schedule.received.is_some() => {
+                    let received = schedule
+                        .received
+                        .as_ref()
+                        .map_or(0, |received| received.load(Ordering::Relaxed));
+                    if received == 0 {
+                        continue;
+                    }
+                    let progress = SourceHealth::Loading {
+                        progress: Some(format!("{:.1} MB received", received as f64 / 1e6)),
+                    };
+                    for &pane in &panes {
+                        let event = send(pane, SourceEventKind::Health(progress.clone()));
+                        if events.send(event).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        };
+        let wait = match outcome {
+            Ok(Polled { feeds, note }) => {
                 had_data = true;
                 failing_since = None;
                 schedule.backoff.reset();
@@ -77,6 +124,7 @@ pub async fn run<F, Fut>(
                 }
                 let fresh = SourceHealth::Fresh {
                     at: Timestamp::now(),
+                    note,
                 };
                 for &pane in &panes {
                     let event = send(pane, SourceEventKind::Health(fresh.clone()));
@@ -156,12 +204,15 @@ mod tests {
         let schedule = Schedule {
             every: Duration::from_millis(10),
             backoff: Backoff::new(Duration::from_millis(10), Duration::from_millis(20)),
+            received: None,
         };
         let fetch = move || {
             let next = script.lock().ok().and_then(|mut s| s.pop_front());
             async move {
                 match next {
-                    Some(Ok(())) | None => Ok(vec![(PaneId::Metrics, Feed::Series(Vec::new()))]),
+                    Some(Ok(())) | None => {
+                        Ok(vec![(PaneId::Metrics, Feed::Series(Vec::new()))].into())
+                    }
                     Some(Err(error)) => Err(error),
                 }
             }

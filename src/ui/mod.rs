@@ -183,7 +183,11 @@ pub fn health_text(name: &str, health: &SourceHealth, now: jiff::Timestamp) -> S
         SourceHealth::Loading {
             progress: Some(progress),
         } => format!("{name} … loading {}", sanitize(progress)),
-        SourceHealth::Fresh { at } => format!("{name} ● fresh {}", clock(*at)),
+        SourceHealth::Fresh { at, note: None } => format!("{name} ● fresh {}", clock(*at)),
+        SourceHealth::Fresh {
+            at,
+            note: Some(note),
+        } => format!("{name} ● fresh {} · {}", clock(*at), sanitize(note)),
         SourceHealth::Stale {
             since,
             reason,
@@ -204,12 +208,15 @@ pub fn health_text(name: &str, health: &SourceHealth, now: jiff::Timestamp) -> S
             )
         }
         SourceHealth::Failing { reason } => format!("{name} ✖ FAILING: {}", sanitize(reason)),
+        SourceHealth::Unconfigured => {
+            "○ no source configured (see config.example.toml)".to_string()
+        }
     }
 }
 
 fn health_style(app: &App, health: &SourceHealth) -> Style {
     match health {
-        SourceHealth::Loading { .. } => app.theme.loading,
+        SourceHealth::Loading { .. } | SourceHealth::Unconfigured => app.theme.loading,
         SourceHealth::Fresh { .. } => app.theme.ok,
         SourceHealth::Stale { .. } => app.theme.stale,
         SourceHealth::Failing { .. } => app.theme.failing,
@@ -219,7 +226,7 @@ fn health_style(app: &App, health: &SourceHealth) -> Style {
 /// Worse health ranks higher; a pane with several sources shows its worst in the border colour.
 fn health_rank(health: &SourceHealth) -> u8 {
     match health {
-        SourceHealth::Fresh { .. } => 0,
+        SourceHealth::Fresh { .. } | SourceHealth::Unconfigured => 0,
         SourceHealth::Loading { .. } => 1,
         SourceHealth::Stale { .. } => 2,
         SourceHealth::Failing { .. } => 3,

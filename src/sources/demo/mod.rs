@@ -351,7 +351,10 @@ fn events_for(world: &DemoWorld, feeds: &[DemoFeed]) -> Vec<SourceEvent> {
         for feed in pane_feeds {
             events.push(event(pane, SourceEventKind::Data(world.feed(feed))));
         }
-        let health = SourceHealth::Fresh { at: world.now() };
+        let health = SourceHealth::Fresh {
+            at: world.now(),
+            note: None,
+        };
         events.push(event(pane, SourceEventKind::Health(health)));
     }
     events
@@ -776,7 +779,7 @@ mod tests {
                     SourceEventKind::Data(Feed::Tasks(_)) => "tasks",
                     SourceEventKind::Data(Feed::FailedJobs(_)) => "failed_jobs",
                     SourceEventKind::Data(Feed::Series(_)) => "series",
-                    SourceEventKind::Health(SourceHealth::Fresh { at }) if *at == start() => {
+                    SourceEventKind::Health(SourceHealth::Fresh { at, .. }) if *at == start() => {
                         "fresh"
                     }
                     SourceEventKind::Health(_) => "other health",

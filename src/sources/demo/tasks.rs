@@ -617,6 +617,8 @@ impl TaskBook {
             cpu_efficiency_pct: None,
             io_intensity_kb_per_s: None,
             creation_time: Some(clock.at(created)),
+            start_time: None,
+            end_time: None,
             modification_time: Some(clock.at(created)),
             error_dialog: String::new(),
             site: site.name.clone(),
@@ -646,6 +648,16 @@ fn apply_plan(sim: &mut SimTask, now: i64, clock: Clock, rng: &mut fastrand::Rng
         task.status = transition.status.clone();
         task.error_dialog = transition.dialog.clone();
         modified_at = Some(clock.at(transition.at));
+        // PanDA stamps a task's start with its first job, and its end when it reaches a final
+        // state.
+        if task.start_time.is_none()
+            && matches!(task.status, TaskStatus::Scouting | TaskStatus::Running)
+        {
+            task.start_time = modified_at;
+        }
+        if task.end_time.is_none() && task.status.is_final() {
+            task.end_time = modified_at;
+        }
         changed = true;
     }
     if task.n_files_finished != Some(finished) || task.n_files_failed != Some(failed) {
