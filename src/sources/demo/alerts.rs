@@ -214,7 +214,7 @@ impl AlertBook {
         silence: &NewSilence,
     ) -> Result<String, String> {
         if let Some(reason) = refusal(silence) {
-            return Err(format!("silence invalid: {reason}"));
+            return Err(reason);
         }
         let duration = silence.ends_at.as_second() - silence.starts_at.as_second();
         let draft = SilenceDraft {
@@ -234,17 +234,18 @@ impl AlertBook {
         Ok(id)
     }
 
-    /// Expires a silence now; one that has not started yet ends before it starts.
+    /// Expires a silence now; one that has not started yet ends before it starts. As with
+    /// Alertmanager, expiring one that has ended already changes nothing and is no error.
     pub fn expire_silence(&mut self, clock: Clock, now: i64, id: &str) -> Result<(), String> {
         let Some(silence) = self
             .silences
             .iter_mut()
             .find(|silence| silence.silence.id == id && silence.created_at <= now)
         else {
-            return Err(format!("silence {id} not found"));
+            return Err("silence not found".to_string());
         };
         if silence.ends_at <= now {
-            return Err(format!("silence {id} already expired"));
+            return Ok(());
         }
         silence.starts_at = silence.starts_at.min(now);
         silence.ends_at = now;
@@ -584,10 +585,11 @@ fn equal(name: &str, value: &str) -> Matcher {
     }
 }
 
-/// Why Alertmanager would refuse a silence, in its own words, if it would.
+/// Why Alertmanager (0.25) would refuse a silence, in its own words, if it would. It takes a
+/// silence without a comment or an author; the console asks for both before sending.
 fn refusal(silence: &NewSilence) -> Option<String> {
     if silence.matchers.is_empty() {
-        return Some("at least one matcher required".to_string());
+        return Some("matchers in body should have at least 1 items".to_string());
     }
     for (index, matcher) in silence.matchers.iter().enumerate() {
         let mut chars = matcher.name.chars();
@@ -597,28 +599,24 @@ fn refusal(silence: &NewSilence) -> Option<String> {
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !name_ok {
             return Some(format!(
-                "invalid label matcher {index}: invalid label name {:?}",
+                "silence invalid: invalid label matcher {index}: invalid label name {:?}",
                 matcher.name
             ));
         }
         if matcher.is_regex && regex::Regex::new(&format!("^(?:{})$", matcher.value)).is_err() {
             return Some(format!(
-                "invalid label matcher {index}: invalid regular expression {:?}",
+                "silence invalid: invalid label matcher {index}: invalid regular expression {:?}",
                 matcher.value
             ));
         }
     }
     if silence.matchers.iter().all(|m| m.matches_value("")) {
-        return Some("at least one matcher must not match the empty string".to_string());
+        return Some(
+            "silence invalid: at least one matcher must not match the empty string".to_string(),
+        );
     }
     if silence.ends_at <= silence.starts_at {
-        return Some("end time must not be before start time".to_string());
-    }
-    if silence.created_by.trim().is_empty() {
-        return Some("creator information missing".to_string());
-    }
-    if silence.comment.trim().is_empty() {
-        return Some("comment missing".to_string());
+        return Some("Failed to create silence: start time must be before end time".to_string());
     }
     None
 }
