@@ -480,3 +480,75 @@ async fn a_gzip_body_is_decoded_and_the_limit_counts_what_it_expands_to() {
         "{text}"
     );
 }
+
+/// A query that starts failing keeps its last good series and is named in a note; the other
+/// queries stay fresh. A server error fails the whole poll, so the pane goes stale instead.
+#[tokio::test]
+async fn a_failing_prometheus_query_keeps_its_last_series_beside_the_others() {
+    use pandaops::config::{PrometheusQuery, PrometheusSource};
+    let polls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = Arc::clone(&polls);
+    let (url, _) = serve(move |head| {
+        let poll = counted.load(Ordering::SeqCst);
+        let matrix = |name: &str, value: &str| {
+            format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[
+                {{"metric":{{"__name__":"{name}"}},"values":[[1000,"{value}"]]}}]}}}}"#
+            )
+        };
+        if head.contains("query=second") && poll >= 1 {
+            json(
+                "400 Bad Request",
+                r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
+            )
+        } else if head.contains("query=first") && poll >= 2 {
+            json("503 Service Unavailable", "")
+        } else if head.contains("query=first") {
+            json("200 OK", &matrix("first", "1"))
+        } else {
+            json("200 OK", &matrix("second", "2"))
+        }
+    })
+    .await
+    .unwrap();
+    let query = |name: &str| PrometheusQuery {
+        name: name.to_string(),
+        promql: name.to_string(),
+        ..PrometheusQuery::default()
+    };
+    let source = PrometheusSource {
+        name: "prom".into(),
+        url,
+        range_minutes: 1,
+        queries: vec![query("first"), query("second")],
+        ..PrometheusSource::default()
+    };
+    let prometheus = pandaops::sources::prometheus_from(&source).unwrap();
+
+    let ids = |series: &[pandaops::domain::Series]| -> Vec<String> {
+        series.iter().map(|s| s.title.clone()).collect()
+    };
+    let first = prometheus.fetch_ending_at(1020).await.unwrap();
+    assert_eq!(ids(&first.series), ["first", "second"]);
+    assert_eq!(first.note(2), None);
+
+    polls.store(1, Ordering::SeqCst);
+    let second = prometheus.fetch_ending_at(1020).await.unwrap();
+    assert_eq!(ids(&second.series), ["first", "second"]);
+    // The last good series (compared as text: its gaps are NaN, never equal to themselves).
+    assert_eq!(
+        format!("{:?}", second.series[1]),
+        format!("{:?}", first.series[1])
+    );
+    assert_eq!(
+        second.note(2).as_deref(),
+        Some(
+            "1 of 2 queries failed, last values kept (query \"second\": HTTP 400: Bad Request: \
+             bad_data: parse error)"
+        )
+    );
+
+    polls.store(2, Ordering::SeqCst);
+    let error = prometheus.fetch_ending_at(1020).await.unwrap_err();
+    assert_eq!(error.status(), Some(503));
+}

@@ -612,3 +612,76 @@ async fn a_slow_first_load_shows_how_much_has_arrived() {
     };
     assert_eq!(tasks.len(), 2);
 }
+
+/// `pandaops model train --from URL` with only the given environment, in a home of its own.
+async fn train_from(url: &str, env: &[(&str, &str)]) -> String {
+    train_with_config(url, env, "").await
+}
+
+/// [`train_from`] with a config file.
+async fn train_with_config(url: &str, env: &[(&str, &str)], config: &str) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("config/pandaops/config.toml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, config).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_pandaops"));
+    command
+        .args(["model", "train", "--from", url])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn proxies_come_from_the_environment_and_no_proxy_is_respected() {
+    let (url, seen) = serve(|_| json("200 OK", TASKS)).await.unwrap();
+    let from = format!("{url}tasks/");
+    let proxy = [("HTTP_PROXY", "http://user:pw-SECRET@127.0.0.1:9")];
+
+    // Through a proxy that is not there: the error says which variable sent it there, and
+    // never its value (it may hold a password).
+    let through = train_from(&from, &proxy).await;
+    assert!(
+        through.contains("/tasks/) through the proxy in $HTTP_PROXY: cannot connect"),
+        "{through}"
+    );
+    assert!(!through.contains("pw-SECRET"), "{through}");
+    assert!(seen.heads().is_empty());
+
+    // NO_PROXY covers the host: straight to the server, which answers two usable records.
+    let direct = train_from(&from, &[proxy[0], ("NO_PROXY", "localhost,127.0.0.1")]).await;
+    assert_eq!(seen.heads().len(), 1, "{direct}");
+    assert!(direct.contains("too few tasks to train on"), "{direct}");
+}
+
+#[tokio::test]
+async fn a_token_from_the_environment_is_read_at_each_request_and_its_absence_named() {
+    let (url, seen) = serve(|_| json("200 OK", TASKS)).await.unwrap();
+    let from = format!("{url}tasks/");
+    let config =
+        format!("[[sources.bigpanda]]\nname = \"bp\"\nurl = \"{url}\"\ntoken_env = \"BP_KEY\"\n");
+    let missing = train_with_config(&from, &[], &config).await;
+    assert!(
+        missing.contains("/tasks/): the token variable $BP_KEY is not set"),
+        "{missing}"
+    );
+    assert!(seen.heads().is_empty());
+
+    let with_key = train_with_config(&from, &[("BP_KEY", "key-from-env-42")], &config).await;
+    assert!(with_key.contains("too few tasks"), "{with_key}");
+    assert!(!with_key.contains("key-from-env-42"), "{with_key}");
+    let head = seen.heads().pop().unwrap_or_default().to_ascii_lowercase();
+    assert!(
+        head.contains("authorization: token key-from-env-42"),
+        "{head}"
+    );
+}

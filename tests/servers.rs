@@ -313,7 +313,9 @@ async fn real_series_from_prometheus_parse_with_nan_and_infinities() {
     // Wait for a few scrapes of itself (one a second).
     let deadline = Instant::now() + Duration::from_secs(15);
     let series = loop {
-        let series = prometheus.fetch().await.unwrap();
+        let fetched = prometheus.fetch().await.unwrap();
+        assert_eq!(fetched.failed, Vec::<String>::new());
+        let series = fetched.series;
         let up = series.iter().find(|s| s.id.starts_with("up{"));
         let scrapes = up.map_or(0, |s| s.values.iter().filter(|v| **v == 1.0).count());
         if scrapes >= 3 {
@@ -347,11 +349,32 @@ async fn real_series_from_prometheus_parse_with_nan_and_infinities() {
     prometheus
         .pane_width
         .store(30, std::sync::atomic::Ordering::Relaxed);
-    let narrow = prometheus.fetch().await.unwrap();
+    let narrow = prometheus.fetch().await.unwrap().series;
     let up = narrow.iter().find(|s| s.id.starts_with("up{")).unwrap();
     assert_eq!(up.values.len(), 31, "one minute at a two-second step");
 
-    // A query the server cannot parse: its own words come back, naming the query.
+    // A query the server cannot parse, beside one it can: the good one's series come, and
+    // the broken one is named with the server's own words.
+    let mixed = PrometheusSource {
+        queries: vec![query("up", "up"), query("broken", "sum(up")],
+        ..source.clone()
+    };
+    let fetched = prometheus_from(&mixed).unwrap().fetch().await.unwrap();
+    assert!(fetched.series.iter().any(|s| s.id.starts_with("up{")));
+    assert_eq!(fetched.failed.len(), 1);
+    assert!(
+        fetched.failed[0].starts_with("query \"broken\": HTTP 400")
+            && fetched.failed[0].contains("bad_data"),
+        "{:?}",
+        fetched.failed
+    );
+    let note = fetched.note(2).unwrap();
+    assert!(
+        note.starts_with("1 of 2 queries failed, last values kept (query \"broken\": HTTP 400"),
+        "{note}"
+    );
+
+    // Every query broken: the fetch fails, naming the query, in the server's own words.
     let bad = PrometheusSource {
         queries: vec![query("broken", "sum(up")],
         ..source

@@ -167,6 +167,26 @@ impl HttpError {
         self
     }
 
+    /// What went wrong, without the endpoint: for a message that names it otherwise.
+    pub fn reason(&self) -> String {
+        let endpoint = match self {
+            HttpError::Setup { endpoint, .. }
+            | HttpError::Timeout { endpoint, .. }
+            | HttpError::Connect { endpoint, .. }
+            | HttpError::Auth { endpoint, .. }
+            | HttpError::Status { endpoint, .. }
+            | HttpError::Html { endpoint, .. }
+            | HttpError::TooLarge { endpoint, .. }
+            | HttpError::Body { endpoint, .. }
+            | HttpError::Refused { endpoint, .. } => endpoint,
+        };
+        let text = self.to_string();
+        match text.strip_prefix(endpoint.as_str()) {
+            Some(rest) => rest.trim_start_matches(": ").to_string(),
+            None => text,
+        }
+    }
+
     /// The HTTP status, when the server answered with one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -283,6 +303,9 @@ pub struct Endpoint {
     not_before: Mutex<Option<Instant>>,
     /// Told the bytes received so far, and the size announced, as a body arrives.
     progress: Option<ProgressHook>,
+    /// The environment variable whose proxy requests to this server go through, if any, so
+    /// that a connection error says so (its value may hold a password: never shown).
+    proxy_variable: Option<&'static str>,
 }
 
 /// Called with the bytes of a body received so far and the size the server announced.
@@ -345,6 +368,11 @@ impl Endpoint {
             setup_error(format!("cannot build the HTTP client: {}", chain(&error)))
         })?;
 
+        let proxy_variable = if settings.proxy_from_env {
+            proxy_variable(&base, &|name| std::env::var(name).ok())
+        } else {
+            None
+        };
         Ok(Endpoint {
             source: source.to_string(),
             base,
@@ -354,6 +382,7 @@ impl Endpoint {
             token_file: Mutex::new(TokenFileCache::default()),
             not_before: Mutex::new(None),
             progress: None,
+            proxy_variable,
         })
     }
 
@@ -671,14 +700,22 @@ impl Endpoint {
                 ("waiting for data", self.settings.read_timeout)
             };
             return HttpError::Timeout {
-                endpoint: endpoint.to_string(),
+                endpoint: self.through_proxy(endpoint),
                 phase,
                 after,
             };
         }
         HttpError::Connect {
-            endpoint: endpoint.to_string(),
+            endpoint: self.through_proxy(endpoint),
             reason: chain(error),
+        }
+    }
+
+    /// The endpoint's name, with the proxy variable when requests go through one.
+    fn through_proxy(&self, endpoint: &str) -> String {
+        match self.proxy_variable {
+            Some(variable) => format!("{endpoint} through the proxy in ${variable}"),
+            None => endpoint.to_string(),
         }
     }
 
@@ -765,6 +802,36 @@ pub fn decode_json<T: DeserializeOwned>(endpoint: &str, body: &[u8]) -> Result<T
 }
 
 /// The URL as shown to people: no user, no password, no query, no fragment.
+/// The variable holding the proxy that requests to `url` go through, as reqwest reads them:
+/// `HTTPS_PROXY` or `HTTP_PROXY` by scheme (either case), else `ALL_PROXY`; none when `NO_PROXY`
+/// covers the host (`*`, the host itself, or a domain it ends in).
+pub fn proxy_variable(url: &Url, env: &dyn Fn(&str) -> Option<String>) -> Option<&'static str> {
+    let set = |name: &'static str| env(name).is_some_and(|value| !value.trim().is_empty());
+    let first = |names: [&'static str; 2]| names.into_iter().find(|name| set(name));
+    let variable = match url.scheme() {
+        "https" => first(["HTTPS_PROXY", "https_proxy"]),
+        _ => first(["HTTP_PROXY", "http_proxy"]),
+    }
+    .or_else(|| first(["ALL_PROXY", "all_proxy"]))?;
+    let host = url
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let no_proxy = env("NO_PROXY")
+        .or_else(|| env("no_proxy"))
+        .unwrap_or_default();
+    let covered = no_proxy.split(',').map(str::trim).any(|entry| {
+        let domain = entry.trim_start_matches('.');
+        entry == "*"
+            || (!domain.is_empty()
+                && (host.eq_ignore_ascii_case(domain)
+                    || host
+                        .to_ascii_lowercase()
+                        .ends_with(&format!(".{}", domain.to_ascii_lowercase()))))
+    });
+    (!covered).then_some(variable)
+}
+
 pub fn shown_url(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
@@ -970,6 +1037,44 @@ fn read_ca_dir(path: &Path) -> Result<Vec<reqwest::Certificate>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proxy_variable_follows_scheme_case_and_no_proxy() {
+        let env_of = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_string())
+            }
+        };
+        let url = |text: &str| {
+            Url::parse(text)
+                .unwrap_or_else(|_| Url::parse("http://x/").unwrap_or_else(|_| unreachable!()))
+        };
+        let https = url("https://bigpanda.cern.ch/tasks/");
+        let http = url("http://127.0.0.1:9093/");
+        let proxies = env_of(&[
+            ("https_proxy", "http://user:secret@proxy:3128"),
+            ("HTTP_PROXY", "http://proxy:3128"),
+            ("NO_PROXY", "localhost, .example.org,127.0.0.1"),
+        ]);
+        assert_eq!(proxy_variable(&https, &proxies), Some("https_proxy"));
+        assert_eq!(proxy_variable(&http, &proxies), None);
+        assert_eq!(
+            proxy_variable(&url("http://am.example.org/"), &proxies),
+            None
+        );
+        assert_eq!(
+            proxy_variable(&url("http://am.example.org.evil/"), &proxies),
+            Some("HTTP_PROXY")
+        );
+        let everything = env_of(&[("ALL_PROXY", "socks5://p:1080"), ("no_proxy", "*")]);
+        assert_eq!(proxy_variable(&https, &everything), None);
+        let all = env_of(&[("ALL_PROXY", "socks5://p:1080")]);
+        assert_eq!(proxy_variable(&https, &all), Some("ALL_PROXY"));
+        assert_eq!(proxy_variable(&https, &env_of(&[])), None);
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_respects_the_server() {

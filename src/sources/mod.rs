@@ -148,6 +148,7 @@ pub fn prometheus_from(source: &config::PrometheusSource) -> Result<Prometheus, 
         range: Duration::from_secs(source.range_minutes.saturating_mul(60)),
         points: u32::try_from(source.points).unwrap_or(u32::MAX),
         pane_width: Arc::new(AtomicU32::new(0)),
+        last_good: Arc::default(),
     })
 }
 
@@ -253,8 +254,12 @@ impl Sources {
                     let fetch = move || {
                         let prometheus = Arc::clone(&prometheus);
                         async move {
-                            let series = prometheus.fetch().await?;
-                            Ok(vec![(PaneId::Metrics, Feed::Series(series))].into())
+                            let fetched = prometheus.fetch().await?;
+                            let note = fetched.note(prometheus.queries.len());
+                            Ok(Polled {
+                                feeds: vec![(PaneId::Metrics, Feed::Series(fetched.series))],
+                                note,
+                            })
                         }
                     };
                     sources.spawn_polling(&source.name, PaneId::Metrics, every, &events, fetch);
@@ -749,10 +754,8 @@ mod tests {
         assert_eq!(id.len(), 36, "{id}");
         assert_eq!(sources.expire_silence(demo::SOURCE_NAME, &id).await, Ok(()));
         assert_eq!(
-            sources
-                .expire_silence(demo::SOURCE_NAME, "no-such-silence")
-                .await,
-            Err("silence not found".to_string())
+            sources.expire_silence(demo::SOURCE_NAME, &id).await,
+            Err(format!("silence {id} already expired"))
         );
     }
 

@@ -8,8 +8,8 @@
 //! module never decides how a value is drawn.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -45,6 +45,38 @@ pub struct Prometheus {
     /// The Metrics pane's width in cells once the app has told it (0 until then); when known
     /// and narrower than `points`, series get that many points instead.
     pub pane_width: Arc<AtomicU32>,
+    /// Each query's last good series, shown again while that query alone fails.
+    pub last_good: Arc<Mutex<BTreeMap<String, Vec<Series>>>>,
+}
+
+/// What one poll of every query gave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub series: Vec<Series>,
+    /// `query "name": why`, one per query the server refused; their last good series are kept
+    /// in `series`.
+    pub failed: Vec<String>,
+}
+
+impl Fetched {
+    /// A note for the pane title when some queries failed.
+    pub fn note(&self, queries: usize) -> Option<String> {
+        let first = self.failed.first()?;
+        Some(format!(
+            "{} of {queries} queries failed, last values kept ({first})",
+            self.failed.len()
+        ))
+    }
+}
+
+/// Whether an error concerns one query (the server refused or could not run it, or its answer
+/// was odd) rather than the server: the other queries are still worth asking.
+fn is_query_error(error: &HttpError) -> bool {
+    match error {
+        HttpError::Status { status, .. } => matches!(status, 400 | 422),
+        HttpError::Body { .. } | HttpError::Refused { .. } => true,
+        _ => false,
+    }
 }
 
 /// The step, in whole seconds, for `range` drawn in `points` points: at least one second,
@@ -58,15 +90,17 @@ pub fn step_secs(range: Duration, points: u32) -> u64 {
 }
 
 impl Prometheus {
-    /// Every query over the range ending now; the first failing query fails the whole fetch.
-    pub async fn fetch(&self) -> Result<Vec<Series>, HttpError> {
+    /// Every query over the range ending now. A query the server refuses keeps its last good
+    /// series and is named in [`Fetched::failed`]; the fetch fails when the server itself does
+    /// (unreachable, timing out, refusing the token, erring) or when every query fails.
+    pub async fn fetch(&self) -> Result<Fetched, HttpError> {
         let end_secs = Timestamp::now().as_second();
         self.fetch_ending_at(end_secs).await
     }
 
     /// Every query over the range ending at `end_secs` (Unix seconds, aligned to the step so
     /// successive polls share their grid).
-    pub async fn fetch_ending_at(&self, end_secs: i64) -> Result<Vec<Series>, HttpError> {
+    pub async fn fetch_ending_at(&self, end_secs: i64) -> Result<Fetched, HttpError> {
         let width = self.pane_width.load(Ordering::Relaxed);
         let points = if width == 0 {
             self.points
@@ -79,7 +113,11 @@ impl Prometheus {
         let span = i64::try_from(self.range.as_secs()).unwrap_or(i64::MAX);
         let start = end.saturating_sub(span);
 
-        let mut all = Vec::new();
+        let mut fetched = Fetched {
+            series: Vec::new(),
+            failed: Vec::new(),
+        };
+        let mut first_error = None;
         for query in &self.queries {
             let parameters = [
                 ("query", query.promql.clone()),
@@ -87,18 +125,43 @@ impl Prometheus {
                 ("end", end.to_string()),
                 ("step", format!("{step}s")),
             ];
-            let answer: Answer = self
+            let answer = self
                 .endpoint
-                .get_json("api/v1/query_range", &parameters)
+                .get_json::<Answer>("api/v1/query_range", &parameters)
                 .await
-                .map_err(|error| error.about(&format!("query \"{}\"", query.name)))?;
-            let matrix = answer.into_matrix().map_err(|reason| HttpError::Body {
-                endpoint: format!("{} query \"{}\"", self.endpoint.name(), query.name),
-                reason,
-            })?;
-            all.extend(to_series(query, matrix, start, end, step_i));
+                .map_err(|error| error.about(&format!("query \"{}\"", query.name)))
+                .and_then(|answer| {
+                    answer.into_matrix().map_err(|reason| HttpError::Body {
+                        endpoint: format!("{} query \"{}\"", self.endpoint.name(), query.name),
+                        reason,
+                    })
+                });
+            match answer {
+                Ok(matrix) => {
+                    let series = to_series(query, matrix, start, end, step_i);
+                    if let Ok(mut last) = self.last_good.lock() {
+                        last.insert(query.name.clone(), series.clone());
+                    }
+                    fetched.series.extend(series);
+                }
+                Err(error) if is_query_error(&error) => {
+                    fetched
+                        .failed
+                        .push(format!("query \"{}\": {}", query.name, error.reason()));
+                    if let Ok(last) = self.last_good.lock()
+                        && let Some(series) = last.get(&query.name)
+                    {
+                        fetched.series.extend(series.iter().cloned());
+                    }
+                    first_error.get_or_insert(error);
+                }
+                Err(error) => return Err(error),
+            }
         }
-        Ok(all)
+        match first_error {
+            Some(error) if fetched.failed.len() == self.queries.len() => Err(error),
+            _ => Ok(fetched),
+        }
     }
 }
 
