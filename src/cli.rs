@@ -43,6 +43,9 @@ pub struct Cli {
     /// Simulated seconds per second in the demo.
     #[arg(long, global = true, allow_negative_numbers = true)]
     pub speed: Option<f64>,
+    /// Look, never touch: no silence created or expired, no triage decision saved.
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -155,6 +158,7 @@ impl Cli {
             keymap: self.keymap.clone(),
             seed: self.seed,
             speed: self.speed,
+            read_only: self.read_only,
         }
     }
 }
@@ -557,6 +561,7 @@ async fn live(
         Timestamp::now(),
     );
     app.simulated = simulated;
+    app.read_only = setup.config.ui.read_only;
     app.show_clock = setup.config.ui.clock;
     app.operator = operator();
     app.theme_notes = setup.theme_notes;
@@ -576,6 +581,7 @@ async fn live(
         max_fps: setup.config.ui.max_fps,
         mouse: setup.config.ui.mouse,
         journal: Some(journal),
+        read_only: setup.config.ui.read_only,
         model,
     };
     let exit = run::run(&mut terminal, &mut app, &sources, events_rx, &options).await;

@@ -3,7 +3,8 @@
 //! Appending a decision writes and syncs a file, which the UI task must never wait for. The
 //! worker opens the journal (taking its lock), tells the app what it holds, then appends each
 //! decision it is sent and answers with the outcome. A decision counts as saved only when that
-//! answer says so.
+//! answer says so. A read-only console reads the journal without its lock, so another console
+//! can keep deciding, and writes nothing.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -42,14 +43,15 @@ impl Drop for JournalHandle {
 }
 
 impl JournalHandle {
-    /// Starts the worker on the journal at `path`; its answers arrive as [`Message`]s.
-    pub fn start(path: PathBuf, answers: mpsc::Sender<Message>) -> JournalHandle {
+    /// Starts the worker on the journal at `path`; its answers arrive as [`Message`]s. A
+    /// `read_only` worker only reads the journal, without its lock, and refuses every entry.
+    pub fn start(path: PathBuf, read_only: bool, answers: mpsc::Sender<Message>) -> JournalHandle {
         let (requests, incoming) = std_mpsc::channel::<SaveRequest>();
         let (finish, finished) = std_mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("journal".to_string())
             .spawn(move || {
-                serve(path, &incoming, &answers);
+                serve(path, read_only, &incoming, &answers);
                 let _ = finish.send(());
             });
         if let Err(error) = spawned {
@@ -71,8 +73,13 @@ impl JournalHandle {
     }
 }
 
+/// Why a read-only console saves nothing, as the Triage pane's status says it.
+pub const READ_ONLY_REASON: &str =
+    "the decisions journal is shown, never written (--read-only or ui.read_only)";
+
 fn serve(
     path: PathBuf,
+    read_only: bool,
     incoming: &std_mpsc::Receiver<SaveRequest>,
     answers: &mpsc::Sender<Message>,
 ) {
@@ -87,6 +94,25 @@ fn serve(
             }
         };
         let _ = answers.blocking_send(Message::KnownRules(known));
+    }
+    if read_only {
+        let message = match crate::triage::journal::read(&path) {
+            Ok(replay) => {
+                let mut summary = summary(&replay);
+                summary.read_only = Some(READ_ONLY_REASON.to_string());
+                Message::JournalOpened(Ok(summary))
+            }
+            Err(error) => Message::JournalOpened(Err(error.to_string())),
+        };
+        let _ = answers.blocking_send(message);
+        for request in incoming {
+            let _ = answers.blocking_send(Message::DecisionSaved {
+                kind: SaveKind::of(&request.entry),
+                group_id: request.group_id,
+                result: Err(READ_ONLY_REASON.to_string()),
+            });
+        }
+        return;
     }
     let mut journal = match Journal::open(&path) {
         Ok((journal, replay)) => {
@@ -212,7 +238,7 @@ mod tests {
         let path = dir.join("decisions.jsonl");
         let (answers, mut answered) = mpsc::channel(64);
 
-        let handle = JournalHandle::start(path.clone(), answers);
+        let handle = JournalHandle::start(path.clone(), false, answers);
         for n in 0..20 {
             let request = SaveRequest {
                 group_id: format!("g{n}"),
@@ -238,6 +264,48 @@ mod tests {
             .filter(|m| matches!(m, Message::DecisionSaved { result: Ok(_), .. }))
             .count();
         assert_eq!(saved, 20);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_read_only_console_shows_the_journal_without_locking_or_writing_it() {
+        let dir = std::env::temp_dir().join(format!("pandaops-review-ro-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("decisions.jsonl");
+        {
+            let (mut journal, _) = Journal::open(&path).unwrap();
+            journal.append(Entry::Decision(decision("g1"))).unwrap();
+        }
+        let before = std::fs::read(&path).unwrap();
+        let (answers, mut answered) = mpsc::channel(64);
+
+        let handle = JournalHandle::start(path.clone(), true, answers);
+        let request = SaveRequest {
+            group_id: "g2".to_string(),
+            entry: Entry::Decision(decision("g2")),
+        };
+        assert!(handle.save(request).is_ok());
+        // Another console can take the journal meanwhile.
+        let other = Journal::open(&path);
+        assert!(other.is_ok(), "{:?}", other.err());
+        drop(other);
+        drop(handle);
+
+        assert!(matches!(answered.try_recv(), Ok(Message::KnownRules(_))));
+        let Ok(Message::JournalOpened(Ok(summary))) = answered.try_recv() else {
+            panic!("the journal is shown")
+        };
+        assert_eq!(summary.decisions.keys().collect::<Vec<_>>(), vec!["g1"]);
+        assert_eq!(summary.read_only.as_deref(), Some(READ_ONLY_REASON));
+        let Ok(Message::DecisionSaved {
+            group_id, result, ..
+        }) = answered.try_recv()
+        else {
+            panic!("the decision is answered")
+        };
+        assert_eq!(group_id, "g2");
+        assert_eq!(result, Err(READ_ONLY_REASON.to_string()));
+        assert_eq!(std::fs::read(&path).unwrap(), before);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -49,6 +49,8 @@ pub struct LoopOptions {
     pub mouse: bool,
     /// The decisions journal; `None` runs without one (decisions cannot be saved).
     pub journal: Option<std::path::PathBuf>,
+    /// Read the journal without locking or writing it, and send nothing to any server.
+    pub read_only: bool,
     /// The model file of the Tasks pane and the demo seed to train on when there is none;
     /// `None` runs without predictions.
     pub model: Option<(std::path::PathBuf, u64)>,
@@ -77,7 +79,7 @@ pub async fn run(
     let journal = options
         .journal
         .clone()
-        .map(|path| JournalHandle::start(path, work_tx.clone()));
+        .map(|path| JournalHandle::start(path, options.read_only, work_tx.clone()));
     if journal.is_none() {
         app.update(Message::JournalOpened(Err(
             "no journal file configured".to_string()

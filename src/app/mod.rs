@@ -368,6 +368,8 @@ pub struct App {
     pub metrics: TableView<SeriesRow>,
     pub events: Vec<DeploymentEvent>,
     pub silences: Vec<Silence>,
+    /// Nothing is written anywhere: no silence created or expired, no triage decision saved.
+    pub read_only: bool,
     /// Health per pane, per source name.
     pub health: BTreeMap<PaneId, BTreeMap<String, SourceHealth>>,
     pub status: Option<StatusMessage>,
@@ -440,6 +442,7 @@ impl App {
             metrics: TableView::new("title", false),
             events: Vec::new(),
             silences: Vec::new(),
+            read_only: false,
             health: BTreeMap::new(),
             status: None,
             detail_target: None,
@@ -584,6 +587,11 @@ impl App {
             }
             Message::JournalOpened(Ok(summary)) => {
                 self.journal = match &summary.read_only {
+                    // Asked for: a note, not an error.
+                    Some(reason) if self.read_only => {
+                        self.info(format!("read-only: {reason}"));
+                        JournalStatus::Failed(reason.clone())
+                    }
                     Some(reason) => {
                         self.error(format!("read-only: {reason}"));
                         JournalStatus::Failed(reason.clone())

@@ -30,6 +30,8 @@ const SIBLING_BUDGET: usize = 2000;
 const SIMILAR_TEXT: f64 = 0.6;
 /// Lines of an undo dialog that name groups.
 const UNDO_LINES: usize = 8;
+/// What a review key answers in read-only mode.
+pub const READ_ONLY: &str = "read-only: triage decisions cannot be changed";
 
 /// Which part of the review queue the Triage pane shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,6 +357,10 @@ impl App {
 
     /// Whether a decision can be made now; says why not in the status line.
     fn ready_to_decide(&mut self, what: &str) -> bool {
+        if self.read_only {
+            self.error(READ_ONLY.to_string());
+            return false;
+        }
         if self.focus != PaneId::Triage {
             self.error(format!("{what} works on error groups: focus Triage first"));
             return false;

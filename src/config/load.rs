@@ -29,6 +29,8 @@ pub struct Overrides {
     pub keymap: Option<String>,
     pub seed: Option<u64>,
     pub speed: Option<f64>,
+    /// `--read-only`: turns read-only mode on whatever the file says; it cannot turn it off.
+    pub read_only: bool,
 }
 
 /// A configuration the console can start with, and what the user should still be told.
@@ -254,6 +256,9 @@ fn apply_flags(config: &mut Config, overrides: &Overrides, problems: &mut Vec<Pr
     if let Some(seed) = overrides.seed {
         config.demo.seed = seed;
     }
+    if overrides.read_only {
+        config.ui.read_only = true;
+    }
     if let Some(speed) = overrides.speed {
         match schema::speed(F64Deserializer::<ValueError>::new(speed)) {
             Ok(speed) => config.demo.speed = speed,
@@ -410,6 +415,7 @@ mod tests {
             keymap: Some("emacs".to_owned()),
             seed: Some(u64::MAX),
             speed: Some(3600.0),
+            read_only: true,
         };
         let result = layered(Some(FILE), env, &overrides);
         assert!(result.problems.is_empty(), "{:?}", result.problems);
@@ -417,6 +423,7 @@ mod tests {
         assert_eq!(result.config.ui.keymap, BaseKeymap::Emacs);
         assert_eq!(result.config.demo.seed, u64::MAX);
         assert_eq!(result.config.demo.speed, 3600.0);
+        assert!(result.config.ui.read_only);
         // Layers only replace what they set.
         assert_eq!(result.config.log.level, LogLevel::Warn);
     }
@@ -458,6 +465,7 @@ mod tests {
             keymap: None,
             seed: None,
             speed: Some(0.0),
+            read_only: false,
         };
         let result = layered(None, &[], &overrides);
         let report: Vec<String> = result.problems.iter().map(ToString::to_string).collect();

@@ -40,6 +40,8 @@ pub struct Ui {
     /// Show a UTC clock in the status line.
     pub clock: bool,
     pub mouse: bool,
+    /// Write nothing anywhere: no silence created or expired, no triage decision saved.
+    pub read_only: bool,
 }
 
 impl Default for Ui {
@@ -50,6 +52,7 @@ impl Default for Ui {
             max_fps: 20,
             clock: true,
             mouse: false,
+            read_only: false,
         }
     }
 }

@@ -429,7 +429,14 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
     }
 
     let mut right = String::new();
+    // Said at all times, so an operator never wonders why a key refuses.
+    if app.read_only {
+        right.push_str("READ-ONLY ");
+    }
     if app.simulated {
+        if !right.is_empty() {
+            right.push_str("· ");
+        }
         right.push_str("DEMO · simulated data ");
     }
     if app.show_clock {
