@@ -42,12 +42,16 @@ pub enum Action {
     Undo,
     DiscardDraft,
     QueueNext,
-    // Actions of the edit form.
+    NewSilence,
+    ExpireSilence,
+    // Actions of the edit forms (Triage decision, new silence).
     Save,
     NextField,
     PrevField,
     ChoiceNext,
     ChoicePrev,
+    AddMatcher,
+    RemoveMatcher,
     // Actions of confirmation dialogs.
     Yes,
     No,
@@ -62,7 +66,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the help screen lists them.
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 50] = [
         Action::Quit,
         Action::FocusNext,
         Action::FocusPrev,
@@ -96,11 +100,15 @@ impl Action {
         Action::Undo,
         Action::DiscardDraft,
         Action::QueueNext,
+        Action::NewSilence,
+        Action::ExpireSilence,
         Action::Save,
         Action::NextField,
         Action::PrevField,
         Action::ChoiceNext,
         Action::ChoicePrev,
+        Action::AddMatcher,
+        Action::RemoveMatcher,
         Action::Yes,
         Action::No,
         Action::Toggle,
@@ -147,11 +155,15 @@ impl Action {
             Action::Undo => "undo",
             Action::DiscardDraft => "discard_draft",
             Action::QueueNext => "queue_next",
+            Action::NewSilence => "new_silence",
+            Action::ExpireSilence => "expire_silence",
             Action::Save => "save",
             Action::NextField => "next_field",
             Action::PrevField => "prev_field",
             Action::ChoiceNext => "choice_next",
             Action::ChoicePrev => "choice_prev",
+            Action::AddMatcher => "add_matcher",
+            Action::RemoveMatcher => "remove_matcher",
             Action::Yes => "yes",
             Action::No => "no",
             Action::Toggle => "toggle",
@@ -187,7 +199,10 @@ impl Action {
             Action::Left => "scroll long names back",
             Action::Right => "scroll long names on",
             Action::Open => "open the detail view",
-            Action::Back => "close the overlay or detail view (the edit form keeps a draft)",
+            Action::Back => {
+                "close the overlay, detail view or form (the Triage form keeps a draft, the \
+                 silence form what was typed)"
+            }
             Action::Filter => "filter the focused pane",
             Action::ClearFilter => "clear the focused pane's filter",
             Action::Command => "open the command line",
@@ -207,13 +222,23 @@ impl Action {
             Action::Undo => "Triage: undo the last decision (asks first)",
             Action::DiscardDraft => "Triage: discard the selected group's draft (asks first)",
             Action::QueueNext => {
-                "Triage: next queue: all, unreviewed, suggested, drafts, confirmed, rejected"
+                "Triage: next queue: all, unreviewed, suggested, drafts, confirmed, rejected; \
+                 Alerts: show silences / alerts"
             }
-            Action::Save => "edit form: save the decision to the journal",
+            Action::NewSilence => {
+                "Alerts: new silence from the selected alert, in a form (asks before sending)"
+            }
+            Action::ExpireSilence => {
+                "Alerts: expire the selected silence, or the one silencing the selected alert \
+                 (asks first)"
+            }
+            Action::Save => "edit form: save the decision / send the silence (asks first)",
             Action::NextField => "edit form: next field",
             Action::PrevField => "edit form: previous field",
             Action::ChoiceNext => "edit form: next choice (on a choice field)",
             Action::ChoicePrev => "edit form: previous choice (on a choice field)",
+            Action::AddMatcher => "silence form: add a matcher below the focused one",
+            Action::RemoveMatcher => "silence form: remove the focused matcher",
             Action::Yes => "dialog: go ahead",
             Action::No => "dialog: cancel",
             Action::Toggle => "dialog: include or leave out the selected line",
@@ -243,6 +268,8 @@ impl Action {
                 | Action::PrevField
                 | Action::ChoiceNext
                 | Action::ChoicePrev
+                | Action::AddMatcher
+                | Action::RemoveMatcher
         );
         let dialog = matches!(self, Action::Yes | Action::No | Action::Toggle);
         match context {

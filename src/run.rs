@@ -4,7 +4,9 @@
 //! the state changed, at most `max_fps` times a second and inside a synchronized update. It never
 //! awaits network or disk: sources do their own I/O on their own tasks.
 
+use std::future::Future;
 use std::io::{self, Write};
+use std::pin::Pin;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -208,6 +210,14 @@ pub async fn run(
                         let _ = done.blocking_send(app::suggest_now(&groups, &suggester));
                     });
                 }
+                silence @ (Effect::CreateSilence { .. } | Effect::ExpireSilence { .. }) => {
+                    if let Some(request) = silence_request(sources, silence) {
+                        let done = work_tx.clone();
+                        tokio::spawn(async move {
+                            let _ = done.send(request.await).await;
+                        });
+                    }
+                }
                 Effect::Suspend => {
                     term::suspend(terminal, options.mouse)?;
                     app.force_redraw();
@@ -229,6 +239,39 @@ pub async fn run(
         tracing::warn!(%reason, "the open edit's draft was not saved");
     }
     Ok(exit)
+}
+
+/// A request for a silence effect, to await off the UI task, and the message that answers it;
+/// `None` for any other effect. The event loop spawns it; tests await it.
+pub fn silence_request(
+    sources: &Sources,
+    effect: Effect,
+) -> Option<Pin<Box<dyn Future<Output = Message> + Send>>> {
+    match effect {
+        Effect::CreateSilence {
+            alertmanager,
+            silence,
+        } => {
+            let sent = sources.create_silence(&alertmanager, silence);
+            Some(Box::pin(async move {
+                Message::SilenceCreated {
+                    result: sent.await,
+                    alertmanager,
+                }
+            }))
+        }
+        Effect::ExpireSilence { alertmanager, id } => {
+            let sent = sources.expire_silence(&alertmanager, &id);
+            Some(Box::pin(async move {
+                Message::SilenceExpired {
+                    result: sent.await,
+                    alertmanager,
+                    id,
+                }
+            }))
+        }
+        _ => None,
+    }
 }
 
 fn draw(terminal: &mut Tui, app: &App, whole: bool) -> io::Result<()> {

@@ -1805,3 +1805,452 @@ fn the_review_guards_what_an_operator_would_lose_or_panda_would_ignore() {
     assert!(text.contains("none in queue known"), "{text}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Silences
+
+fn from_alertmanager(app: &mut App, source: &str, feed: Feed) -> Vec<Effect> {
+    app.update(Message::Source(SourceEvent {
+        source: source.into(),
+        pane: PaneId::Alerts,
+        kind: SourceEventKind::Data(feed),
+    }))
+}
+
+fn matcher(name: &str, value: &str) -> pandaops::domain::Matcher {
+    pandaops::domain::Matcher {
+        name: name.into(),
+        value: value.into(),
+        is_regex: false,
+        is_equal: true,
+    }
+}
+
+fn silences() -> Vec<pandaops::domain::Silence> {
+    use pandaops::domain::{Silence, SilenceState};
+    vec![
+        Silence {
+            id: "5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11".into(),
+            matchers: vec![matcher("alertname", "DBSessionsHigh")],
+            created_by: "ops".into(),
+            comment: "ADCR patch intervention\nsessions alerts expected".into(),
+            starts_at: at(-1200),
+            ends_at: at(7200),
+            state: SilenceState::Active,
+        },
+        Silence {
+            id: "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d".into(),
+            matchers: vec![matcher("instance", "aipanda099.cern.ch")],
+            created_by: "tmaier".into(),
+            comment: "drained".into(),
+            starts_at: at(-7200),
+            ends_at: at(-600),
+            state: SilenceState::Expired,
+        },
+    ]
+}
+
+/// The alerts and silences of one Alertmanager, `am`, as its poller sends them.
+fn silence_app() -> App {
+    let mut app = app();
+    app.operator = "jdoe@gw1".into();
+    app.update(Message::Resize(120, 40));
+    let alerts = alerts()
+        .into_iter()
+        .map(|mut alert| {
+            if matches!(alert.state, AlertState::Silenced(_)) {
+                alert.state = AlertState::Silenced(vec![silences()[0].id.clone()]);
+            }
+            alert
+        })
+        .collect();
+    from_alertmanager(&mut app, "am", Feed::Alerts(alerts));
+    from_alertmanager(&mut app, "am", Feed::Silences(silences()));
+    app
+}
+
+fn select_alert(app: &mut App, name: &str) {
+    key(app, KeyCode::Char('g'));
+    for _ in 0..app.alerts.len() {
+        if app
+            .alerts
+            .selected()
+            .is_some_and(|alert| alert.name == name)
+        {
+            return;
+        }
+        key(app, KeyCode::Char('j'));
+    }
+    panic!("no alert {name}")
+}
+
+fn status(app: &App) -> (String, bool) {
+    let message = app.status.as_ref().expect("a status message");
+    (message.text.clone(), message.is_error)
+}
+
+#[test]
+fn a_silence_from_the_selected_alert_is_asked_for_then_sent_to_its_alertmanager() {
+    use pandaops::sources::alertmanager::NewSilence;
+
+    let mut app = silence_app();
+    select_alert(&mut app, "PandaServerDown");
+    assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+    let form = app.silence_form.as_ref().expect("n opens the silence form");
+    let prefilled: Vec<String> = form
+        .matchers
+        .iter()
+        .map(|row| row.matcher().to_string())
+        .collect();
+    assert_eq!(
+        prefilled,
+        vec![
+            r#"alertname="PandaServerDown""#,
+            r#"instance="aipanda012.cern.ch""#
+        ]
+    );
+    assert_eq!(form.alertmanager, "am");
+    assert_eq!(
+        form.check,
+        Err("the comment is empty: say why these alerts are silenced".to_string())
+    );
+    insta::assert_snapshot!("silence_form", render_app(&app, 120, 40));
+
+    // Incomplete, it is not sent: the reason shows and the form stays.
+    assert!(ctrl(&mut app, 's').is_empty());
+    assert_eq!(
+        status(&app),
+        (
+            "not sent: the comment is empty: say why these alerts are silenced".to_string(),
+            true
+        )
+    );
+    assert!(app.dialog.is_none());
+
+    typed(&mut app, "panda-server restarted for the upgrade");
+    assert!(ctrl(&mut app, 's').is_empty());
+    assert!(matches!(
+        app.dialog,
+        Some(pandaops::app::Dialog::NewSilence { .. })
+    ));
+    insta::assert_snapshot!("silence_dialog", render_app(&app, 120, 40));
+
+    // No goes back to the form as it was; a shorter duration shows its end at once.
+    assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(app.dialog.is_none());
+    assert_eq!(
+        status(&app),
+        ("not sent: back to the silence form".to_string(), false)
+    );
+    key(&mut app, KeyCode::BackTab);
+    key(&mut app, KeyCode::BackTab);
+    clear_field(&mut app);
+    typed(&mut app, "30m");
+    assert_eq!(
+        app.silence_form.as_ref().map(|form| form.check.clone()),
+        Some(Ok(
+            "until 2026-12-03 12:30:00 UTC (30m) · matches 1 of the 4 alert(s) of am shown now"
+                .to_string()
+        ))
+    );
+
+    ctrl(&mut app, 's');
+    let effects = key(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        effects,
+        vec![Effect::CreateSilence {
+            alertmanager: "am".into(),
+            silence: NewSilence {
+                matchers: vec![
+                    matcher("alertname", "PandaServerDown"),
+                    matcher("instance", "aipanda012.cern.ch"),
+                ],
+                starts_at: at(0),
+                ends_at: at(1800),
+                created_by: "jdoe".into(),
+                comment: "panda-server restarted for the upgrade".into(),
+            },
+        }]
+    );
+    assert!(app.silence_form.is_none() && app.dialog.is_none());
+    assert_eq!(
+        status(&app),
+        ("sending the silence to am…".to_string(), false)
+    );
+
+    // The id comes back; the pane asks its source again.
+    let effects = app.update(Message::SilenceCreated {
+        alertmanager: "am".into(),
+        result: Ok("8b3c5f0e-1d2a-4c3b-9e8f-7a6b5c4d3e2f".into()),
+    });
+    assert_eq!(effects, vec![Effect::Refresh(PaneId::Alerts)]);
+    assert_eq!(
+        status(&app),
+        (
+            "silence 8b3c5f0e-1d2a-4c3b-9e8f-7a6b5c4d3e2f created on am".to_string(),
+            false
+        )
+    );
+}
+
+#[test]
+fn a_refused_silence_says_why_in_one_line_and_the_form_comes_back_as_it_was() {
+    let mut app = silence_app();
+    select_alert(&mut app, "PandaServerDown");
+    key(&mut app, KeyCode::Char('n'));
+    // Pasted text keeps its lines in the comment, without its escape sequences.
+    app.update(Message::Paste(
+        "upgrade\r\n\u{1b}[31mticket\u{1b}[0m 42".into(),
+    ));
+    ctrl(&mut app, 's');
+    let effects = key(&mut app, KeyCode::Enter);
+    assert_eq!(effects.len(), 1);
+
+    let effects = app.update(Message::SilenceCreated {
+        alertmanager: "am".into(),
+        result: Err(
+            "am (http://am.example/api/v2/silences): HTTP 400: silence invalid:\n\u{1b}[2Jend \
+             time can't be in the past"
+                .into(),
+        ),
+    });
+    assert!(effects.is_empty());
+    assert_eq!(
+        status(&app),
+        (
+            "silence NOT created on am: am (http://am.example/api/v2/silences): HTTP 400: \
+             silence invalid: end time can't be in the past; n on the alert reopens the form"
+                .to_string(),
+            true
+        )
+    );
+    assert!(!render_app(&app, 120, 40).contains('\u{1b}'));
+
+    key(&mut app, KeyCode::Char('n'));
+    let form = app.silence_form.as_ref().expect("n reopens the form");
+    assert_eq!(form.comment.lines(), ["upgrade", "ticket 42"]);
+    assert_eq!(
+        status(&app),
+        ("the silence form as you left it".to_string(), false)
+    );
+
+    // Closed without sending, it is kept for this alert only.
+    key(&mut app, KeyCode::Esc);
+    assert!(app.silence_form.is_none());
+    assert_eq!(
+        status(&app),
+        (
+            "silence form closed, nothing sent; n on the alert reopens it".to_string(),
+            false
+        )
+    );
+    select_alert(&mut app, "CertificateExpiring");
+    key(&mut app, KeyCode::Char('n'));
+    let form = app.silence_form.as_ref().expect("a new form");
+    assert_eq!(form.comment.lines(), [""]);
+    assert_eq!(form.alert_name, "CertificateExpiring");
+}
+
+#[test]
+fn the_silences_view_lists_silences_and_expires_one_after_asking() {
+    let mut app = silence_app();
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.alerts_view, pandaops::app::AlertsView::Silences);
+    assert_eq!(
+        status(&app),
+        (
+            "Alerts: 2 silence(s); v shows the alerts again".to_string(),
+            false
+        )
+    );
+    let screen = render_app(&app, 120, 40);
+    let lines: Vec<&str> = screen.lines().take(4).collect();
+    assert_eq!(
+        lines[0],
+        "┏ 1 Alerts 2 silences · state↑ ━━━━━━━━━━━━━━━━━━━━━━━ no source ┓┌ 4 Metrics 0 series · \
+         title↑ ──────────── no source ┐"
+    );
+    assert_eq!(
+        lines[1],
+        "┃STATE↑  MATCHERS                          ENDS ALERTS BY        ┃│no series                                           │"
+    );
+    assert_eq!(
+        lines[2],
+        "┃ACTIVE  alertname=\"DBSessionsHigh\"       in 2h      1 ops       ┃│                                                    │"
+    );
+    assert_eq!(
+        lines[3],
+        "┃EXPIRED instance=\"aipanda099.cern.ch\"  10m ago      0 tmaier    ┃│                                                    │"
+    );
+
+    // The detail view names the alerts it silences.
+    key(&mut app, KeyCode::Enter);
+    let details = app.details(PaneId::Alerts);
+    assert!(details.contains(&(
+        "silencing".to_string(),
+        "1 alert(s): DBSessionsHigh".to_string()
+    )));
+    assert!(details.contains(&(
+        "matcher 1".to_string(),
+        r#"alertname="DBSessionsHigh""#.to_string()
+    )));
+    key(&mut app, KeyCode::Esc);
+
+    assert!(key(&mut app, KeyCode::Char('X')).is_empty());
+    assert!(matches!(
+        app.dialog,
+        Some(pandaops::app::Dialog::ExpireSilence { .. })
+    ));
+    insta::assert_snapshot!("expire_dialog", render_app(&app, 120, 40));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('y')),
+        vec![Effect::ExpireSilence {
+            alertmanager: "am".into(),
+            id: "5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11".into(),
+        }]
+    );
+    assert_eq!(
+        status(&app),
+        ("expiring silence 5d1c9a20 on am…".to_string(), false)
+    );
+    let refused = app.update(Message::SilenceExpired {
+        alertmanager: "am".into(),
+        id: "5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11".into(),
+        result: Err("am (http://am.example/api/v2/silence/5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11): HTTP 500: silence already expired".into()),
+    });
+    assert!(refused.is_empty());
+    assert_eq!(
+        status(&app),
+        (
+            "silence 5d1c9a20 NOT expired on am: am (http://am.example/api/v2/silence/\
+             5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11): HTTP 500: silence already expired"
+                .to_string(),
+            true
+        )
+    );
+    let expired = app.update(Message::SilenceExpired {
+        alertmanager: "am".into(),
+        id: "5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11".into(),
+        result: Ok(()),
+    });
+    assert_eq!(expired, vec![Effect::Refresh(PaneId::Alerts)]);
+    assert_eq!(
+        status(&app),
+        ("silence 5d1c9a20 expired on am".to_string(), false)
+    );
+
+    // An expired silence is not expired again.
+    key(&mut app, KeyCode::Char('j'));
+    key(&mut app, KeyCode::Char('X'));
+    assert!(app.dialog.is_none());
+    assert_eq!(
+        status(&app),
+        ("silence 0a9b8c7d has already expired".to_string(), false)
+    );
+
+    // From the alerts: X on a silenced alert expires the silence on it.
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char(':'),
+        KeyModifiers::NONE,
+    )));
+    typed(&mut app, "alerts");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.alerts_view, pandaops::app::AlertsView::Alerts);
+    select_alert(&mut app, "DBSessionsHigh");
+    key(&mut app, KeyCode::Char('X'));
+    assert!(matches!(
+        &app.dialog,
+        Some(pandaops::app::Dialog::ExpireSilence { id, .. })
+            if id == "5d1c9a20-7f3e-4b6a-9c1d-2e8f4a6b0c11"
+    ));
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(
+        status(&app),
+        ("cancelled: nothing changed".to_string(), false)
+    );
+    select_alert(&mut app, "PandaServerDown");
+    key(&mut app, KeyCode::Char('X'));
+    assert_eq!(
+        status(&app),
+        (
+            "PandaServerDown is not silenced; v lists the silences to expire one".to_string(),
+            true
+        )
+    );
+    // `:silences` shows them again; a new silence starts from an alert.
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "silences");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.alerts_view, pandaops::app::AlertsView::Silences);
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.silence_form.is_none());
+    assert_eq!(
+        status(&app),
+        (
+            "a new silence starts from an alert: v shows the alerts".to_string(),
+            true
+        )
+    );
+}
+
+#[test]
+fn alerts_pandaops_raises_itself_cannot_be_silenced() {
+    let mut app = loaded_app();
+    select_alert(&mut app, "MetricAnomaly");
+    key(&mut app, KeyCode::Char('n'));
+    assert!(app.silence_form.is_none());
+    assert_eq!(
+        status(&app),
+        (
+            "MetricAnomaly is raised by pandaops itself, not by an Alertmanager: there is nothing \
+             to silence it in"
+                .to_string(),
+            true
+        )
+    );
+}
+
+#[test]
+fn read_only_refuses_silences_and_triage_decisions_and_sends_nothing() {
+    let mut app = silence_app();
+    feed(&mut app, PaneId::Triage, Feed::FailedJobs(jobs()));
+    app.read_only = true;
+
+    for code in [KeyCode::Char('n'), KeyCode::Char('X')] {
+        assert!(key(&mut app, code).is_empty());
+        assert_eq!(
+            status(&app),
+            ("read-only: silences cannot be changed".to_string(), true)
+        );
+    }
+    select_alert(&mut app, "DBSessionsHigh");
+    assert!(key(&mut app, KeyCode::Char('X')).is_empty());
+    assert!(app.silence_form.is_none() && app.dialog.is_none());
+    // Looking still works.
+    key(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.alerts_view, pandaops::app::AlertsView::Silences);
+    assert!(key(&mut app, KeyCode::Char('X')).is_empty());
+    assert!(app.dialog.is_none());
+
+    key(&mut app, KeyCode::Char('3'));
+    for ch in ['c', 'x', 'e', 'b', 'u', 'D'] {
+        assert!(key(&mut app, KeyCode::Char(ch)).is_empty(), "{ch}");
+        assert_eq!(
+            status(&app),
+            (
+                "read-only: triage decisions cannot be changed".to_string(),
+                true
+            ),
+            "{ch}"
+        );
+        assert!(app.edit.is_none() && app.dialog.is_none(), "{ch}");
+    }
+    let screen = render_app(&app, 120, 40);
+    assert!(
+        screen
+            .lines()
+            .last()
+            .is_some_and(|line| line.ends_with("READ-ONLY · DEMO · simulated data · 12:00:00 UTC")),
+        "{screen}"
+    );
+}

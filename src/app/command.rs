@@ -18,6 +18,8 @@ pub enum Command {
     Queue(String),
     /// `:undo`: take back the last decision (asks first).
     Undo,
+    /// `:silences`: the Alerts pane lists silences (`:alerts` lists alerts again).
+    Silences,
     Zoom,
     Help,
     Refresh,
@@ -25,9 +27,9 @@ pub enum Command {
 }
 
 /// Command words, for completion and for the error message of an unknown command.
-pub const COMMANDS: [&str; 13] = [
-    "alerts", "tasks", "triage", "metrics", "filter", "sort", "theme", "queue", "undo", "zoom",
-    "help", "refresh", "quit",
+pub const COMMANDS: [&str; 14] = [
+    "alerts", "silences", "tasks", "triage", "metrics", "filter", "sort", "theme", "queue", "undo",
+    "zoom", "help", "refresh", "quit",
 ];
 
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -81,6 +83,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
             }
         }
         "undo" => Ok(Command::Undo),
+        "silences" => Ok(Command::Silences),
         "zoom" | "z" => Ok(Command::Zoom),
         "help" | "h" | "?" => Ok(Command::Help),
         "refresh" | "r" => Ok(Command::Refresh),

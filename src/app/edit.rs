@@ -557,7 +557,7 @@ fn retry_index(action: Option<RetryAction>) -> usize {
 }
 
 /// One line of text fit for a field: whitespace as spaces, control characters dropped.
-fn clean_line(text: &str) -> String {
+pub(super) fn clean_line(text: &str) -> String {
     // Escape sequences go whole (`ESC [ 31 m`), so no stray `[31m` is left in the text.
     let without_escapes = strip_escape_sequences(text);
     let spaced: String = without_escapes
@@ -604,12 +604,12 @@ pub(crate) fn strip_escape_sequences(text: &str) -> String {
     out
 }
 
-fn line_area(text: &str) -> TextArea<'static> {
+pub(super) fn line_area(text: &str) -> TextArea<'static> {
     // The cursor starts at the head, so a long value shows its beginning.
     TextArea::new(vec![clean_line(text)])
 }
 
-fn note_area(text: &str) -> TextArea<'static> {
+pub(super) fn note_area(text: &str) -> TextArea<'static> {
     let lines: Vec<String> = text.lines().map(clean_line).collect();
     let mut area = TextArea::new(if lines.is_empty() {
         vec![String::new()]
@@ -621,6 +621,6 @@ fn note_area(text: &str) -> TextArea<'static> {
     area
 }
 
-fn first_line(area: &TextArea<'_>) -> String {
+pub(super) fn first_line(area: &TextArea<'_>) -> String {
     area.lines().first().cloned().unwrap_or_default()
 }

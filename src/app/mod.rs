@@ -11,6 +11,7 @@ pub mod edit;
 pub mod filter;
 pub mod format;
 pub mod rows;
+pub mod silence;
 pub mod table;
 mod triage;
 
@@ -29,6 +30,7 @@ use crate::domain::{
 };
 use crate::keymap::{Context, Keymap};
 use crate::predict::{Prediction, Predictor};
+use crate::sources::alertmanager::NewSilence;
 use crate::triage::journal::{Draft, Entry, SavedDecision, Verdict};
 use crate::triage::rules::RuleSet;
 use crate::triage::suggest::{Suggester, Suggestion};
@@ -39,10 +41,12 @@ use crate::ui::theme::Theme;
 use self::command::Command;
 use self::edit::EditForm;
 use self::filter::Filter;
+pub use self::silence::AlertsView;
+use self::silence::SilenceForm;
 pub use self::triage::{BulkCandidate, Dialog, Queue};
 use crate::metrics::anomaly::Anomaly;
 
-use self::rows::{GroupRow, KnownMatch, Review, SeriesRow, TaskRow};
+use self::rows::{GroupRow, KnownMatch, Review, SeriesRow, SilenceRow, TaskRow};
 use self::table::{CellContext, TableRow, TableView};
 
 /// Anomalies older than this are not raised as console alerts.
@@ -98,6 +102,17 @@ pub enum Message {
     Scroll {
         down: bool,
     },
+    /// An Alertmanager's answer to a new silence: its id, or why it was refused.
+    SilenceCreated {
+        alertmanager: String,
+        result: Result<String, String>,
+    },
+    /// An Alertmanager's answer to expiring silence `id`.
+    SilenceExpired {
+        alertmanager: String,
+        id: String,
+        result: Result<(), String>,
+    },
 }
 
 /// What the event loop must do after an update.
@@ -130,6 +145,18 @@ pub enum Effect {
     SaveDecision {
         group_id: String,
         entry: Entry,
+    },
+    /// Send a silence to the named Alertmanager (off the UI task) and answer with
+    /// [`Message::SilenceCreated`].
+    CreateSilence {
+        alertmanager: String,
+        silence: NewSilence,
+    },
+    /// Expire a silence on the named Alertmanager (off the UI task) and answer with
+    /// [`Message::SilenceExpired`].
+    ExpireSilence {
+        alertmanager: String,
+        id: String,
     },
     /// Leave raw mode, stop the process (Ctrl+Z), and come back.
     Suspend,
@@ -313,6 +340,8 @@ pub enum DetailTarget {
     Task(u64),
     Group(String),
     Series(String),
+    /// A silence, by Alertmanager and id.
+    Silence((String, String)),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,7 +396,15 @@ pub struct App {
     pub operator: String,
     pub metrics: TableView<SeriesRow>,
     pub events: Vec<DeploymentEvent>,
-    pub silences: Vec<Silence>,
+    /// The silences of every Alertmanager, for the Alerts pane's silences view.
+    pub silences: TableView<SilenceRow>,
+    /// What the Alerts pane lists: alerts, or silences.
+    pub alerts_view: AlertsView,
+    /// The new-silence form, when open.
+    pub silence_form: Option<SilenceForm>,
+    /// A silence form closed without sending, or sent and not yet answered: reopened on the
+    /// same alert as it was left.
+    kept_silence_form: Option<SilenceForm>,
     /// Nothing is written anywhere: no silence created or expired, no triage decision saved.
     pub read_only: bool,
     /// Health per pane, per source name.
@@ -387,6 +424,7 @@ pub struct App {
     /// Whether the status line shows the UTC clock.
     pub show_clock: bool,
     source_alerts: BTreeMap<String, Vec<Alert>>,
+    source_silences: BTreeMap<String, Vec<Silence>>,
     source_jobs: BTreeMap<String, Arc<Vec<FailedJob>>>,
     /// Each source's tasks; the pane shows them merged, one row per task id.
     source_tasks: BTreeMap<String, Vec<Task>>,
@@ -441,7 +479,10 @@ impl App {
             operator: String::from("unknown"),
             metrics: TableView::new("title", false),
             events: Vec::new(),
-            silences: Vec::new(),
+            silences: TableView::new("state", false),
+            alerts_view: AlertsView::Alerts,
+            silence_form: None,
+            kept_silence_form: None,
             read_only: false,
             health: BTreeMap::new(),
             status: None,
@@ -454,6 +495,7 @@ impl App {
             simulated: false,
             show_clock: true,
             source_alerts: BTreeMap::new(),
+            source_silences: BTreeMap::new(),
             source_jobs: BTreeMap::new(),
             source_tasks: BTreeMap::new(),
             source_events: BTreeMap::new(),
@@ -577,6 +619,7 @@ impl App {
                 if let Some((pane, _)) = hit
                     && self.input.is_none()
                     && self.edit.is_none()
+                    && self.silence_form.is_none()
                     && self.dialog.is_none()
                     && self.overlay == Overlay::None
                 {
@@ -637,12 +680,26 @@ impl App {
                 kind,
                 result,
             } => self.on_saved(group_id, kind, result),
+            Message::SilenceCreated {
+                alertmanager,
+                result,
+            } => self.on_silence_created(&alertmanager, result),
+            Message::SilenceExpired {
+                alertmanager,
+                id,
+                result,
+            } => self.on_silence_expired(&alertmanager, &id, result),
             Message::Paste(text) => {
                 if self.dialog.is_some() {
                     return Vec::new();
                 }
                 if let Some(form) = self.edit.as_mut() {
                     form.paste(&text);
+                    self.dirty = true;
+                    return Vec::new();
+                }
+                if self.silence_form.is_some() {
+                    self.paste_into_silence_form(&text);
                     self.dirty = true;
                     return Vec::new();
                 }
@@ -670,7 +727,7 @@ impl App {
                 Vec::new()
             }
             Message::Scroll { down } => {
-                if self.input.is_some() || self.edit.is_some() {
+                if self.input.is_some() || self.edit.is_some() || self.silence_form.is_some() {
                     return Vec::new();
                 }
                 self.apply(if down { Action::Down } else { Action::Up })
@@ -691,7 +748,10 @@ impl App {
         for (pane, area) in screen.panes {
             let rows = layout::viewport_rows(pane, area);
             match pane {
-                PaneId::Alerts => self.alerts.set_viewport(rows),
+                PaneId::Alerts => {
+                    self.alerts.set_viewport(rows);
+                    self.silences.set_viewport(rows);
+                }
                 PaneId::Tasks => self.tasks.set_viewport(rows),
                 PaneId::Triage => self.triage.set_viewport(rows),
                 PaneId::Metrics => self.metrics.set_viewport(rows),
@@ -762,10 +822,11 @@ impl App {
                 self.rebuild_alerts();
             }
             Feed::Silences(silences) => {
-                if self.silences == silences {
+                if self.source_silences.get(source) == Some(&silences) {
                     return;
                 }
-                self.silences = silences;
+                self.source_silences.insert(source.to_string(), silences);
+                self.rebuild_silences();
             }
             Feed::Events(events) => {
                 if self.source_events.get(source) == Some(&events) {
@@ -877,6 +938,8 @@ impl App {
         let mut all: Vec<Alert> = self.source_alerts.values().flatten().cloned().collect();
         all.extend(self.console_alerts.iter().cloned());
         self.alerts.set_rows(all);
+        // Which alerts each silence silences comes with the alerts.
+        self.rebuild_silences();
         self.dirty = true;
     }
 
@@ -912,6 +975,9 @@ impl App {
         }
         if self.edit.is_some() {
             return self.on_edit_key(key);
+        }
+        if self.silence_form.is_some() {
+            return self.on_silence_key(key);
         }
         if self.input.is_some() {
             return self.on_input_key(key);
@@ -1042,11 +1108,11 @@ impl App {
     }
 
     fn complete_command(&mut self) {
-        let focus = self.focus;
+        let columns = self.focused_columns();
         let theme_names: Vec<String> = self.themes.keys().cloned().collect();
         let arguments = |command: &str| -> Vec<String> {
             match command {
-                "sort" | "s" => columns_of(focus).iter().map(|c| c.to_string()).collect(),
+                "sort" | "s" => columns.iter().map(|c| c.to_string()).collect(),
                 "theme" => theme_names.clone(),
                 "queue" => Queue::ALL.iter().map(|q| q.name().to_string()).collect(),
                 _ => Vec::new(),
@@ -1105,6 +1171,11 @@ impl App {
             Action::Open => {
                 // The detail view stays on this row, whatever later data does to the table.
                 self.detail_target = match self.focus {
+                    PaneId::Alerts if self.alerts_view == AlertsView::Silences => self
+                        .silences
+                        .selected_id()
+                        .cloned()
+                        .map(DetailTarget::Silence),
                     PaneId::Alerts => self.alerts.selected_id().cloned().map(DetailTarget::Alert),
                     PaneId::Tasks => self.tasks.selected_id().copied().map(DetailTarget::Task),
                     PaneId::Triage => self.triage.selected_id().cloned().map(DetailTarget::Group),
@@ -1160,11 +1231,17 @@ impl App {
             Action::BulkApply => self.open_bulk(),
             Action::Undo => self.open_undo(),
             Action::DiscardDraft => self.open_discard_draft(),
+            Action::QueueNext if self.focus == PaneId::Alerts => self.toggle_alerts_view(),
             Action::QueueNext => self.set_queue(self.queue.next()),
+            Action::NewSilence => self.open_silence_form(),
+            Action::ExpireSilence => self.open_expire(),
             Action::Left | Action::Right => {
                 let right = action == Action::Right;
                 let context = self.cell_context();
                 match self.focus {
+                    PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                        self.silences.shift_text(right, &context)
+                    }
                     PaneId::Alerts => self.alerts.shift_text(right, &context),
                     PaneId::Tasks => self.tasks.shift_text(right, &context),
                     PaneId::Triage => self.triage.shift_text(right, &context),
@@ -1177,6 +1254,8 @@ impl App {
             | Action::PrevField
             | Action::ChoiceNext
             | Action::ChoicePrev
+            | Action::AddMatcher
+            | Action::RemoveMatcher
             | Action::Yes
             | Action::No
             | Action::Toggle
@@ -1240,6 +1319,9 @@ impl App {
             }};
         }
         match self.focus {
+            PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                on_table!(&mut self.silences)
+            }
             PaneId::Alerts => on_table!(&mut self.alerts),
             PaneId::Tasks => on_table!(&mut self.tasks),
             PaneId::Triage => on_table!(&mut self.triage),
@@ -1260,6 +1342,9 @@ impl App {
             }};
         }
         let (column, descending) = match self.focus {
+            PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                on_table!(&mut self.silences)
+            }
             PaneId::Alerts => on_table!(&mut self.alerts),
             PaneId::Tasks => on_table!(&mut self.tasks),
             PaneId::Triage => on_table!(&mut self.triage),
@@ -1277,10 +1362,25 @@ impl App {
 
     fn run_command(&mut self, command: Command) -> Vec<Effect> {
         match command {
-            Command::Focus(pane) => self.focus_pane(pane),
+            Command::Focus(pane) => {
+                // `:alerts` names what it shows: the alerts, also after `:silences`.
+                if pane == PaneId::Alerts && self.alerts_view == AlertsView::Silences {
+                    self.toggle_alerts_view();
+                }
+                self.focus_pane(pane);
+            }
+            Command::Silences => {
+                self.focus_pane(PaneId::Alerts);
+                if self.alerts_view == AlertsView::Alerts {
+                    self.toggle_alerts_view();
+                }
+            }
             Command::Filter(text) => self.set_filter(self.focus, &text),
             Command::Sort { column, descending } => {
                 let sorted = match self.focus {
+                    PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                        self.silences.sort_by(&column, descending)
+                    }
                     PaneId::Alerts => self.alerts.sort_by(&column, descending),
                     PaneId::Tasks => self.tasks.sort_by(&column, descending),
                     PaneId::Triage => self.triage.sort_by(&column, descending),
@@ -1292,7 +1392,7 @@ impl App {
                     self.error(format!(
                         "{} has no column {column:?}; columns: {}",
                         self.focus.title(),
-                        columns_of(self.focus).join(", ")
+                        self.focused_columns().join(", ")
                     ));
                 }
             }
@@ -1337,6 +1437,9 @@ impl App {
 
     pub fn filter_text(&self, pane: PaneId) -> String {
         match pane {
+            PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                self.silences.filter().text().to_string()
+            }
             PaneId::Alerts => self.alerts.filter().text().to_string(),
             PaneId::Tasks => self.tasks.filter().text().to_string(),
             PaneId::Triage => self.triage.filter().text().to_string(),
@@ -1358,6 +1461,9 @@ impl App {
             .map(str::to_string)
             .collect();
         match pane {
+            PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                self.silences.set_filter(filter)
+            }
             PaneId::Alerts => self.alerts.set_filter(filter),
             PaneId::Tasks => self.tasks.set_filter(filter),
             PaneId::Triage => {
@@ -1369,7 +1475,8 @@ impl App {
             }
             PaneId::Metrics => self.metrics.set_filter(filter),
         }
-        // Alert labels are open-ended, so unknown names there are labels, not mistakes.
+        // Alert labels are open-ended, so unknown names there are labels, not mistakes (and the
+        // silences view shares the pane).
         if !unknown.is_empty() && pane != PaneId::Alerts {
             self.error(format!(
                 "{} has no field {}; fields: {}",
@@ -1397,6 +1504,9 @@ impl App {
 
     pub fn has_selection(&self, pane: PaneId) -> bool {
         match pane {
+            PaneId::Alerts if self.alerts_view == AlertsView::Silences => {
+                self.silences.selected().is_some()
+            }
             PaneId::Alerts => self.alerts.selected().is_some(),
             PaneId::Tasks => self.tasks.selected().is_some(),
             PaneId::Triage => self.triage.selected().is_some(),
@@ -1410,6 +1520,9 @@ impl App {
         let fields = match (pane, &self.detail_target) {
             (PaneId::Alerts, Some(DetailTarget::Alert(id))) => {
                 find(&self.alerts, id).map(|r| r.details(&context))
+            }
+            (PaneId::Alerts, Some(DetailTarget::Silence(id))) => {
+                find(&self.silences, id).map(|r| r.details(&context))
             }
             (PaneId::Tasks, Some(DetailTarget::Task(id))) => find(&self.tasks, id).map(|row| {
                 let mut fields = row.details(&context);
@@ -1432,6 +1545,14 @@ impl App {
                 "this row is no longer in its source's data".to_string(),
             )]
         })
+    }
+
+    /// The sortable columns of the focused pane as it shows now (alerts or silences).
+    pub fn focused_columns(&self) -> Vec<&'static str> {
+        if self.focus == PaneId::Alerts && self.alerts_view == AlertsView::Silences {
+            return SilenceRow::columns().iter().map(|c| c.name).collect();
+        }
+        columns_of(self.focus)
     }
 
     /// Shows a note in the status line.
@@ -1491,6 +1612,7 @@ impl App {
                 Some(alert) => format!("Alert {}", alert.name),
                 None => format!("Alert {id}"),
             },
+            Some(DetailTarget::Silence((source, id))) => format!("Silence {id} on {source}"),
             Some(DetailTarget::Task(id)) => format!("Task {id}"),
             Some(DetailTarget::Group(id)) => match find(&self.triage, id) {
                 Some(group) => format!("Error {} · group {id}", group.key()),

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use crate::catalogue;
-use crate::domain::{Alert, AlertOrigin, AlertState, Series, Severity, Task, TaskStatus};
+use crate::domain::{
+    Alert, AlertOrigin, AlertState, Series, Severity, Silence, SilenceState, Task, TaskStatus,
+};
 use crate::metrics::anomaly::{self, Anomaly};
 use crate::predict::{Estimate, Prediction};
 use crate::triage::ErrorGroup;
@@ -226,6 +228,192 @@ impl TableRow for Alert {
             fields.push((format!("label {name}"), value.clone()));
         }
         fields
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Silences
+
+const SILENCE_COLUMNS: [Column; 8] = [
+    column("state", "STATE", 7, 0),
+    flexible("matchers", "MATCHERS", 16),
+    numeric("ends", "ENDS", 8, 0),
+    numeric("alerts", "ALERTS", 6, 1),
+    column("by", "BY", 10, 2),
+    column("comment", "COMMENT", 24, 3),
+    column("source", "SOURCE", 8, 5),
+    column("id", "ID", 8, 6),
+];
+
+/// A silence of the Alerts pane's silences view, with the Alertmanager that keeps it and the
+/// alerts it silences now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceRow {
+    pub silence: Silence,
+    /// The Alertmanager's configured name (`demo` on the demo).
+    pub source: String,
+    /// The names of the alerts shown now as silenced by it.
+    pub silencing: Vec<String>,
+}
+
+impl SilenceRow {
+    /// `ACTIVE`, `PENDING` or `EXPIRED`.
+    pub fn state_tag(&self) -> &'static str {
+        match self.silence.state {
+            SilenceState::Active => "ACTIVE",
+            SilenceState::Pending => "PENDING",
+            SilenceState::Expired => "EXPIRED",
+        }
+    }
+
+    /// `alertname="X", instance=~"a|b"`.
+    pub fn matchers_text(&self) -> String {
+        self.silence
+            .matchers
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn state_rank(&self) -> f64 {
+        match self.silence.state {
+            SilenceState::Active => 0.0,
+            SilenceState::Pending => 1.0,
+            SilenceState::Expired => 2.0,
+        }
+    }
+}
+
+impl Filterable for SilenceRow {
+    fn field_text(&self, field: &str) -> Option<String> {
+        match field {
+            "state" => Some(self.state_tag().to_string()),
+            "matchers" | "matcher" => Some(self.matchers_text()),
+            "by" | "createdby" => Some(self.silence.created_by.clone()),
+            "comment" => Some(self.silence.comment.clone()),
+            "source" => Some(self.source.clone()),
+            "id" => Some(self.silence.id.clone()),
+            "alertname" | "alert" => Some(self.silencing.join(" ")),
+            _ => None,
+        }
+    }
+
+    fn field_number(&self, field: &str) -> Option<f64> {
+        (field == "alerts").then_some(self.silencing.len() as f64)
+    }
+
+    fn haystack(&self) -> String {
+        format!(
+            "{} {} {} {} {} {} {}",
+            self.state_tag(),
+            self.matchers_text(),
+            self.silence.created_by,
+            self.silence.comment,
+            self.source,
+            self.silence.id,
+            self.silencing.join(" ")
+        )
+        .to_lowercase()
+    }
+}
+
+impl TableRow for SilenceRow {
+    /// The Alertmanager's name and the silence id: two servers may hand out the same id.
+    type Id = (String, String);
+
+    fn id(&self) -> (String, String) {
+        (self.source.clone(), self.silence.id.clone())
+    }
+
+    fn columns() -> &'static [Column] {
+        &SILENCE_COLUMNS
+    }
+
+    fn cell(&self, column: &str, context: &CellContext) -> (String, Tone) {
+        let tone = match self.silence.state {
+            SilenceState::Active => Tone::Ok,
+            SilenceState::Pending => Tone::Info,
+            SilenceState::Expired => Tone::Muted,
+        };
+        match column {
+            "state" => (self.state_tag().to_string(), tone),
+            "matchers" => (self.matchers_text(), Tone::Plain),
+            "ends" => (relative(context, self.silence.ends_at), Tone::Plain),
+            "alerts" => (self.silencing.len().to_string(), Tone::Plain),
+            "by" => (self.silence.created_by.clone(), Tone::Muted),
+            "comment" => (self.silence.comment.clone(), Tone::Plain),
+            "source" => (self.source.clone(), Tone::Muted),
+            "id" => (self.silence.id.chars().take(8).collect(), Tone::Muted),
+            _ => (String::new(), Tone::Plain),
+        }
+    }
+
+    fn sort_key(&self, column: &str) -> SortKey {
+        match column {
+            // Active first, then pending, then expired; within each, the soonest end first.
+            "state" => {
+                SortKey::Number(self.state_rank() * 1e12 + self.silence.ends_at.as_second() as f64)
+            }
+            "matchers" => text_key(&self.matchers_text()),
+            "ends" => SortKey::Number(self.silence.ends_at.as_second() as f64),
+            "alerts" => SortKey::Number(self.silencing.len() as f64),
+            "by" => text_key(&self.silence.created_by),
+            "comment" => text_key(&self.silence.comment),
+            "source" => text_key(&self.source),
+            "id" => text_key(&self.silence.id),
+            _ => SortKey::Missing,
+        }
+    }
+
+    fn details(&self, context: &CellContext) -> Vec<(String, String)> {
+        let silence = &self.silence;
+        let mut fields = vec![
+            ("silence".to_string(), silence.id.clone()),
+            ("state".to_string(), self.state_tag().to_string()),
+        ];
+        for (number, matcher) in silence.matchers.iter().enumerate() {
+            fields.push((format!("matcher {}", number + 1), matcher.to_string()));
+        }
+        fields.push((
+            "starts".into(),
+            format!(
+                "{} ({})",
+                datetime(silence.starts_at),
+                relative(context, silence.starts_at)
+            ),
+        ));
+        fields.push((
+            "ends".into(),
+            format!(
+                "{} ({})",
+                datetime(silence.ends_at),
+                relative(context, silence.ends_at)
+            ),
+        ));
+        fields.push(("created by".into(), silence.created_by.clone()));
+        fields.push(("comment".into(), silence.comment.clone()));
+        fields.push(("source".into(), self.source.clone()));
+        let silencing = if self.silencing.is_empty() {
+            "no alert shown now".to_string()
+        } else {
+            format!(
+                "{} alert(s): {}",
+                self.silencing.len(),
+                self.silencing.join(", ")
+            )
+        };
+        fields.push(("silencing".into(), silencing));
+        fields
+    }
+}
+
+/// `in 2h` for a time ahead, `5m ago` for one past.
+fn relative(context: &CellContext, at: jiff::Timestamp) -> String {
+    if at > context.now {
+        age(context.now, at)
+    } else {
+        format!("{} ago", age(context.now, at))
     }
 }
 

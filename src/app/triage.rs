@@ -12,6 +12,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use crate::action::Action;
 use crate::domain::PaneId;
 use crate::keymap::Context;
+use crate::sources::alertmanager::NewSilence;
 use crate::triage::ErrorGroup;
 use crate::triage::diag_regex::{SIBLING_EXAMPLES, diag_regex_for};
 use crate::triage::journal::{Decision, Entry, SavedDecision, Verdict};
@@ -130,6 +131,18 @@ pub enum Dialog {
     Quit {
         unsaved: usize,
         reason: String,
+    },
+    /// Send a silence from the silence form to its Alertmanager (`lines` describe it).
+    NewSilence {
+        alertmanager: String,
+        silence: NewSilence,
+        lines: Vec<String>,
+    },
+    /// Expire a silence now.
+    ExpireSilence {
+        alertmanager: String,
+        id: String,
+        lines: Vec<String>,
     },
 }
 
@@ -844,8 +857,13 @@ impl App {
         match action {
             Some(Action::Quit) => return vec![Effect::Quit],
             Some(Action::No) => {
+                let back_to_form = matches!(dialog, Dialog::NewSilence { .. });
                 self.dialog = None;
-                self.info("cancelled: nothing changed".to_string());
+                self.info(if back_to_form {
+                    "not sent: back to the silence form".to_string()
+                } else {
+                    "cancelled: nothing changed".to_string()
+                });
             }
             Some(Action::Yes) => return self.answer_yes(),
             Some(
@@ -895,6 +913,9 @@ impl App {
         };
         match dialog {
             Dialog::Quit { .. } => vec![Effect::Quit],
+            silence @ (Dialog::NewSilence { .. } | Dialog::ExpireSilence { .. }) => {
+                self.send_silence_change(silence)
+            }
             Dialog::Undo { targets, .. } => {
                 let mut effects = Vec::new();
                 for (group_id, seq) in targets {

@@ -82,16 +82,17 @@ pub fn bigpanda_from(source: &config::BigpandaSource) -> Result<Bigpanda, HttpEr
     settings.token_scheme = source.token_scheme.clone();
     let (endpoint, received) =
         bigpanda::counted_endpoint(Endpoint::new(&source.name, &source.url, settings)?);
-    let mut bigpanda = Bigpanda::new(
-        Arc::new(endpoint),
-        source.task_days,
-        &source.task_filter,
-        source.job_hours,
-        &source.job_filter,
-        source.limit,
-    );
-    bigpanda.received = received;
-    Ok(bigpanda)
+    Ok(Bigpanda {
+        received,
+        ..Bigpanda::new(
+            Arc::new(endpoint),
+            source.task_days,
+            &source.task_filter,
+            source.job_hours,
+            &source.job_filter,
+            source.limit,
+        )
+    })
 }
 
 /// The PanDA server a `[[sources.panda]]` entry describes.
@@ -313,10 +314,10 @@ impl Sources {
                 let fetch = move || {
                     let bigpanda = Arc::clone(&bigpanda);
                     async move {
-                        let read = bigpanda.failed_jobs().await?;
-                        let note = read.note();
+                        let extracted = bigpanda.failed_jobs().await?;
+                        let note = bigpanda::jobs_note(&extracted);
                         Ok(Polled {
-                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(read.extracted.jobs))],
+                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(extracted.jobs))],
                             note,
                         })
                     }

@@ -7,6 +7,7 @@ pub mod layout;
 pub mod metrics;
 pub mod overlay;
 mod review;
+mod silence;
 pub mod table;
 pub mod text;
 pub mod theme;
@@ -19,7 +20,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::action::Action;
 use crate::app::format::clock;
-use crate::app::{App, InputKind, Overlay};
+use crate::app::{AlertsView, App, InputKind, Overlay};
 use crate::domain::{PaneId, SourceHealth};
 use crate::keymap::Context;
 
@@ -50,6 +51,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     }
     if let Some(form) = &app.edit {
         review::draw_edit(frame, area, app, form);
+    }
+    if let Some(form) = &app.silence_form {
+        silence::draw_silence_form(frame, area, app, form);
     }
     if let Some(dialog) = &app.dialog {
         review::draw_dialog(frame, area, app, dialog);
@@ -93,7 +97,14 @@ fn draw_tabs(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// A pane's title: its number and name and the row count, then the filter, then the sort, each
 /// added only while it fits in `room` cells.
 fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
+    let silences = pane == PaneId::Alerts && app.alerts_view == AlertsView::Silences;
     let (shown, total, sort, descending) = match pane {
+        PaneId::Alerts if silences => (
+            app.silences.len(),
+            app.silences.total(),
+            app.silences.sort_column().name,
+            app.silences.descending(),
+        ),
         PaneId::Alerts => (
             app.alerts.len(),
             app.alerts.total(),
@@ -125,6 +136,7 @@ fn pane_title(app: &App, pane: PaneId, room: usize) -> String {
         format!("{shown}/{total}")
     };
     let noun = match pane {
+        PaneId::Alerts if silences => " silences",
         PaneId::Triage => " groups",
         PaneId::Metrics => " series",
         _ => "",
@@ -296,15 +308,35 @@ fn draw_pane(frame: &mut Frame<'_>, pane: PaneId, area: Rect, app: &App) {
     match pane {
         PaneId::Alerts => {
             let (table_area, events_area) = layout::alerts_split(inner);
-            table::draw_table(
-                buf,
-                table_area,
-                &app.alerts,
-                theme,
-                focused,
-                &context,
-                "no alerts",
-            );
+            match app.alerts_view {
+                AlertsView::Alerts => table::draw_table(
+                    buf,
+                    table_area,
+                    &app.alerts,
+                    theme,
+                    focused,
+                    &context,
+                    "no alerts",
+                ),
+                AlertsView::Silences => {
+                    let empty = match app
+                        .keymap
+                        .first_key_label(Context::Table, Action::NewSilence)
+                    {
+                        Some(key) => format!("no silences ({key} on an alert creates one)"),
+                        None => "no silences".to_string(),
+                    };
+                    table::draw_table(
+                        buf,
+                        table_area,
+                        &app.silences,
+                        theme,
+                        focused,
+                        &context,
+                        &empty,
+                    )
+                }
+            }
             if let Some(events_area) = events_area {
                 draw_events(buf, events_area, app);
             }
@@ -487,6 +519,21 @@ fn hints(app: &App) -> String {
     };
     // In Triage its own keys come first, so a narrow terminal still shows them.
     let mut parts: Vec<String> = Vec::new();
+    if app.focus == PaneId::Alerts {
+        let view = match app.alerts_view {
+            AlertsView::Alerts => "silences",
+            AlertsView::Silences => "alerts",
+        };
+        parts.extend(
+            [
+                hint(Context::Table, Action::NewSilence, "silence"),
+                hint(Context::Table, Action::ExpireSilence, "expire"),
+                hint(Context::Table, Action::QueueNext, view),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+    }
     if app.focus == PaneId::Triage {
         parts.extend(
             [

@@ -1,4 +1,5 @@
-//! The Triage edit form and the dialogs (undo, bulk apply, discard a draft).
+//! The Triage edit form and the dialogs (undo, bulk apply, discard a draft, send or expire a
+//! silence).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,7 +21,7 @@ use super::text::{fit, sanitize, width};
 const LABEL: u16 = 20;
 
 /// A centred rectangle of at most `width` x `height` cells inside `area`.
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(super) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);
     Rect {
@@ -31,7 +32,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-fn key_label(app: &App, context: Context, action: Action) -> String {
+pub(super) fn key_label(app: &App, context: Context, action: Action) -> String {
     app.keymap
         .first_key_label(context, action)
         .unwrap_or_else(|| format!("({} unbound)", action.name()))
@@ -298,6 +299,45 @@ pub fn draw_dialog(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog
             ],
             format!("{yes} quit and lose them · {no} stay"),
         ),
+        Dialog::NewSilence {
+            alertmanager,
+            lines,
+            ..
+        } => {
+            let mut body = vec![
+                Line::raw(format!(
+                    "Create this silence on Alertmanager \"{}\"?",
+                    sanitize(alertmanager)
+                )),
+                Line::raw(""),
+            ];
+            body.extend(lines.iter().map(|l| Line::raw(sanitize(l).into_owned())));
+            (
+                " Send silence ".to_string(),
+                body,
+                format!("{yes} send · {no} back to the form"),
+            )
+        }
+        Dialog::ExpireSilence {
+            alertmanager,
+            id,
+            lines,
+        } => {
+            let mut body = vec![
+                Line::raw(format!(
+                    "Expire silence {} on Alertmanager \"{}\" now?",
+                    sanitize(id),
+                    sanitize(alertmanager)
+                )),
+                Line::raw(""),
+            ];
+            body.extend(lines.iter().map(|l| Line::raw(sanitize(l).into_owned())));
+            (
+                " Expire silence ".to_string(),
+                body,
+                format!("{yes} expire · {no} keep it"),
+            )
+        }
         Dialog::DiscardDraft { key, .. } => (
             " Discard draft ".to_string(),
             vec![Line::raw(format!(
@@ -399,7 +439,7 @@ pub fn draw_dialog(frame: &mut Frame<'_>, area: Rect, app: &App, dialog: &Dialog
 
 /// `text` cut where it reaches `width` cells, at a ` · ` when there is one in its second half:
 /// the first line and the rest.
-fn split_at_width(text: &str, width: usize) -> (String, String) {
+pub(super) fn split_at_width(text: &str, width: usize) -> (String, String) {
     if super::text::width(text) <= width {
         return (text.to_string(), String::new());
     }
