@@ -95,9 +95,28 @@ fn shown(error: &HttpError) -> String {
     text
 }
 
+/// `/task/45000001/?json`: the task and its datasets, two of them distinct inputs.
+const DETAIL: &str = r#"{"task": {"jeditaskid": 45000001, "totev": 1000000},
+  "taskparams": {}, "datasets": [
+    {"datasetname": "mc23_13p6TeV.601229.evgen.EVNT.e8514", "type": "input", "nevents": 600000},
+    {"datasetname": "mc23_13p6TeV.601229.evgen.EVNT.e8514", "type": "input", "nevents": 0},
+    {"datasetname": "mc23_13p6TeV.601230.evgen.EVNT.e8514", "type": "input", "nevents": 400000},
+    {"datasetname": "mc23_13p6TeV.601229.simul.HITS.e8514_s4162", "type": "output"}]}"#;
+
 #[tokio::test]
 async fn bigpanda_tasks_are_read_tolerantly_with_the_key_as_a_token() {
-    let (url, seen) = serve(|_| json("200 OK", TASKS)).await.unwrap();
+    let (url, seen) = serve(|head| {
+        let path = target(head);
+        if path.starts_with("/task/45000001/") {
+            json("200 OK", DETAIL)
+        } else if path.starts_with("/task/") {
+            json("404 Not Found", r#"{"detail": "not found"}"#)
+        } else {
+            json("200 OK", TASKS)
+        }
+    })
+    .await
+    .unwrap();
     let (bigpanda, _key) = bigpanda_at(&url);
     let parsed = bigpanda.tasks().await.unwrap();
 
@@ -109,21 +128,33 @@ async fn bigpanda_tasks_are_read_tolerantly_with_the_key_as_a_token() {
     assert_eq!(first.cpu_efficiency_pct, None);
     assert_eq!(first.io_intensity_kb_per_s, None);
     assert_eq!(first.n_files_finished, Some(40));
+    // From /task/45000001/: two distinct input datasets; the events were in the list already.
+    assert_eq!(first.dataset_count, Some(2));
+    assert_eq!(first.total_events, Some(1_000_000));
     assert_eq!(
         parsed.items[1].error_dialog,
         "<b>exhausted</b> too many failures"
     );
+    // The other task's details are gone (404): it keeps what the list said.
+    assert_eq!(parsed.items[1].dataset_count, None);
     assert_eq!(
         parsed.note().as_deref(),
         Some("2 of 4 records skipped (record 3: no jeditaskid)")
     );
 
     let heads = seen.heads();
-    assert_eq!(heads.len(), 1);
+    let targets: Vec<String> = heads.iter().map(|head| target(head)).collect();
     assert_eq!(
-        target(&heads[0]),
-        "/tasks/?json=&days=3&limit=5000&tasktype=prod"
+        targets,
+        [
+            "/tasks/?json=&days=3&limit=5000&tasktype=prod",
+            "/task/45000001/?json=",
+            "/task/45000002/?json="
+        ]
     );
+    // Details already read, or gone, are not asked for again.
+    bigpanda.tasks().await.unwrap();
+    assert_eq!(seen.heads().len(), 4);
     let head = heads[0].to_ascii_lowercase();
     assert!(
         head.contains(&format!(
@@ -140,7 +171,9 @@ async fn bigpanda_tasks_are_read_tolerantly_with_the_key_as_a_token() {
 async fn bigpanda_failed_and_holding_jobs_come_with_their_errors() {
     let (url, seen) = serve(|_| json("200 OK", JOBS)).await.unwrap();
     let (bigpanda, _key) = bigpanda_at(&url);
-    let extracted = bigpanda.failed_jobs().await.unwrap();
+    let read = bigpanda.failed_jobs().await.unwrap();
+    assert_eq!(read.total, None, "an answer under the limit is complete");
+    let extracted = read.extracted;
 
     let jobs: Vec<(u64, Vec<(ErrorSource, i64)>)> = extracted
         .jobs
@@ -683,5 +716,43 @@ async fn a_token_from_the_environment_is_read_at_each_request_and_its_absence_na
     assert!(
         head.contains("authorization: token key-from-env-42"),
         "{head}"
+    );
+}
+
+#[tokio::test]
+async fn a_jobs_answer_cut_at_the_limit_says_how_many_the_window_holds() {
+    let (url, seen) = serve(|head| {
+        if target(head).starts_with("/errors/") {
+            json(
+                "200 OK",
+                r#"{"jobSummary": [
+                    {"field": "computingsite", "list": [{"kname": "CERN", "kvalue": 99}]},
+                    {"field": "jobstatus", "list": [
+                        {"kname": "failed", "kvalue": 12000}, {"kname": "holding", "kvalue": "345"}
+                    ]}]}"#,
+            )
+        } else {
+            json("200 OK", JOBS)
+        }
+    })
+    .await
+    .unwrap();
+    let settings = quick(TokenSource::None);
+    let endpoint = Arc::new(Endpoint::new("bigpanda", &url, settings).unwrap());
+    let bigpanda = Bigpanda::new(endpoint, 3, "", 6, "computingsite=CERN*", 3);
+    let read = bigpanda.failed_jobs().await.unwrap();
+    assert_eq!(read.total, Some(12_345));
+    assert_eq!(
+        read.note().as_deref(),
+        Some(
+            "showing 2 of 12345 failed and holding jobs (limit 3; narrow job_filter or raise \
+             limit)"
+        )
+    );
+    let targets: Vec<String> = seen.heads().iter().map(|head| target(head)).collect();
+    assert_eq!(targets.len(), 2);
+    assert_eq!(
+        targets[1],
+        "/errors/?json=&jobstatus=failed%7Cholding&hours=6&computingsite=CERN*&fields=jobSummary"
     );
 }

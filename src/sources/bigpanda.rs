@@ -6,8 +6,10 @@
 //! skipped and counted, and the others are kept. The same readers serve saved answers (the file
 //! source) and the PanDA server's task dictionaries.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
@@ -245,6 +247,96 @@ pub struct Bigpanda {
     /// Bytes of the answer being received, when the endpoint reports them (see
     /// [`counted_endpoint`]).
     pub received: Arc<AtomicUsize>,
+    /// Details read from `/task/<id>/?json` so far, by task id; `None` when the read failed
+    /// (not asked again).
+    details: Mutex<HashMap<u64, Option<Detail>>>,
+    /// The most jobs one `/jobs/` answer holds, to tell a full answer from a complete one.
+    job_limit: u64,
+}
+
+/// Tasks whose details are read in one poll, at most, and for at most this long: with the
+/// default refresh of 5 minutes that is 240 requests an hour, well inside BigPanDA's 1000.
+pub const DETAILS_PER_POLL: usize = 20;
+const DETAILS_TIME: Duration = Duration::from_secs(5);
+
+/// What a task list leaves out and the model reads: from `/task/<id>/?json`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Detail {
+    /// Distinct input datasets.
+    pub dataset_count: Option<u32>,
+    pub total_events: Option<u64>,
+}
+
+/// The details of one `/task/<id>/?json` answer: `{"task": {...}, "datasets": [...]}`.
+pub fn detail_from_json(bytes: &[u8]) -> Result<Detail, String> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|error| format!("not JSON: {error}"))?;
+    let Value::Object(answer) = value else {
+        return Err("expected an object with \"task\" and \"datasets\"".to_string());
+    };
+    let task = find(&answer, &["task"]).and_then(Value::as_object);
+    let inputs: Vec<&Map<String, Value>> = find(&answer, &["datasets"])
+        .and_then(Value::as_array)
+        .map(|datasets| {
+            datasets
+                .iter()
+                .filter_map(Value::as_object)
+                .filter(|dataset| find(dataset, &["type"]).and_then(Value::as_str) == Some("input"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if task.is_none() && inputs.is_empty() {
+        return Err("neither \"task\" nor input \"datasets\" in the answer".to_string());
+    }
+    let mut names: Vec<String> = inputs
+        .iter()
+        .filter_map(|dataset| find(dataset, &["datasetname"]).and_then(text))
+        .collect();
+    names.sort();
+    names.dedup();
+    let dataset_count = match (names.len(), inputs.len()) {
+        (0, 0) => None,
+        (0, unnamed) => u32::try_from(unnamed).ok(),
+        (named, _) => u32::try_from(named).ok(),
+    };
+    let from_task = task.and_then(|task| find(task, &["totev", "neventstot"]).and_then(count));
+    let from_datasets = inputs
+        .iter()
+        .map(|dataset| find(dataset, &["nevents"]).and_then(count))
+        .sum::<Option<u64>>()
+        .filter(|events| *events > 0);
+    Ok(Detail {
+        dataset_count,
+        total_events: from_task.filter(|events| *events > 0).or(from_datasets),
+    })
+}
+
+/// The number of failed and holding jobs an `/errors/?json&fields=jobSummary` answer counts.
+pub fn jobs_counted(bytes: &[u8]) -> Option<u64> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let summary = value
+        .as_object()
+        .and_then(|answer| find(answer, &["jobSummary"]))?;
+    summary
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_object)
+        .find(|field| find(field, &["field"]).and_then(Value::as_str) == Some("jobstatus"))
+        .and_then(|field| find(field, &["list"]))
+        .and_then(Value::as_array)
+        .map(|states| {
+            states
+                .iter()
+                .filter_map(Value::as_object)
+                .filter(|state| {
+                    matches!(
+                        find(state, &["kname"]).and_then(Value::as_str),
+                        Some("failed" | "holding")
+                    )
+                })
+                .filter_map(|state| find(state, &["kvalue"]).and_then(count))
+                .sum()
+        })
 }
 
 /// An endpoint that stores in the returned counter how much of the current answer has arrived.
@@ -290,6 +382,8 @@ impl Bigpanda {
             task_query,
             job_query,
             received: Arc::new(AtomicUsize::new(0)),
+            details: Mutex::new(HashMap::new()),
+            job_limit: limit,
         }
     }
 
@@ -307,11 +401,62 @@ impl Bigpanda {
                 endpoint: endpoint.clone(),
                 reason: "reading the answer failed".to_string(),
             })?;
-        parsed.map_err(|reason| HttpError::Body { endpoint, reason })
+        let mut parsed = parsed.map_err(|reason| HttpError::Body { endpoint, reason })?;
+        self.read_details(&parsed.items).await;
+        self.add_details(&mut parsed.items);
+        Ok(parsed)
     }
 
-    /// The failed and holding jobs of the window, with their errors.
-    pub async fn failed_jobs(&self) -> Result<Extracted, HttpError> {
+    /// Reads `/task/<id>/?json` for the newest tasks that lack a dataset count or an event
+    /// count (what the model reads), a few per poll; a refusal of the server ends the round.
+    async fn read_details(&self, tasks: &[Task]) {
+        let mut wanted: Vec<&Task> = {
+            let Ok(known) = self.details.lock() else {
+                return;
+            };
+            tasks
+                .iter()
+                .filter(|task| task.dataset_count.is_none() || task.total_events.is_none())
+                .filter(|task| !task.status.is_final())
+                .filter(|task| !known.contains_key(&task.jeditaskid))
+                .collect()
+        };
+        wanted.sort_by_key(|task| std::cmp::Reverse(task.creation_time));
+        let started = std::time::Instant::now();
+        for task in wanted.into_iter().take(DETAILS_PER_POLL) {
+            if started.elapsed() > DETAILS_TIME {
+                break;
+            }
+            let path = format!("task/{}/", task.jeditaskid);
+            let detail = match self.endpoint.get_bytes(&path, &query_of(&[])).await {
+                Ok(body) => detail_from_json(&body).ok(),
+                // This task alone is gone: not asked again.
+                Err(error) if error.status() == Some(404) => None,
+                // Rate-limited, failing or unreachable: ask again next poll.
+                Err(_) => break,
+            };
+            if let Ok(mut known) = self.details.lock() {
+                known.insert(task.jeditaskid, detail);
+            }
+        }
+    }
+
+    /// Fills what the task list left out from the details read so far.
+    fn add_details(&self, tasks: &mut [Task]) {
+        let Ok(known) = self.details.lock() else {
+            return;
+        };
+        for task in tasks {
+            if let Some(Some(detail)) = known.get(&task.jeditaskid) {
+                task.dataset_count = task.dataset_count.or(detail.dataset_count);
+                task.total_events = task.total_events.or(detail.total_events);
+            }
+        }
+    }
+
+    /// The failed and holding jobs of the window, with their errors; when the answer is full
+    /// (as many records as the limit), how many `/errors/` counts in the window.
+    pub async fn failed_jobs(&self) -> Result<JobsRead, HttpError> {
         let body = self
             .endpoint
             .get_bytes("jobs/", &query_of(&self.job_query))
@@ -325,14 +470,61 @@ impl Bigpanda {
             })?;
         // An answer that breaks off before any job is an error; one that breaks off later keeps
         // what was read, and says so.
-        match &extracted.broken {
-            Some(why) if extracted.jobs.is_empty() && extracted.skipped.is_empty() => {
-                Err(HttpError::Body {
-                    endpoint,
-                    reason: why.clone(),
-                })
+        if let Some(why) = &extracted.broken
+            && extracted.jobs.is_empty()
+            && extracted.skipped.is_empty()
+        {
+            return Err(HttpError::Body {
+                endpoint,
+                reason: why.clone(),
+            });
+        }
+        let records = extracted.jobs.len() + extracted.ignored + extracted.skipped.len();
+        let mut total = None;
+        if records as u64 >= self.job_limit {
+            // A full answer: the error summary counts every job of the window.
+            let mut query: Vec<(String, String)> = self
+                .job_query
+                .iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "fields" | "outputs" | "limit"))
+                .cloned()
+                .collect();
+            query.push(("fields".to_string(), "jobSummary".to_string()));
+            if let Ok(body) = self.endpoint.get_bytes("errors/", &query_of(&query)).await {
+                total = jobs_counted(&body);
             }
-            _ => Ok(extracted),
+        }
+        Ok(JobsRead {
+            extracted,
+            total,
+            limit: self.job_limit,
+        })
+    }
+}
+
+/// Jobs read from `/jobs/`, and how many the window holds when the answer was cut at the limit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobsRead {
+    pub extracted: Extracted,
+    /// Failed and holding jobs in the window, from `/errors/`, when the answer was full.
+    pub total: Option<u64>,
+    pub limit: u64,
+}
+
+impl JobsRead {
+    /// The title note: what was skipped, and how much of the window is shown.
+    pub fn note(&self) -> Option<String> {
+        let cut = self.total.filter(|total| *total > self.limit).map(|total| {
+            format!(
+                "showing {} of {total} failed and holding jobs (limit {}; narrow job_filter or \
+                 raise limit)",
+                self.extracted.jobs.len(),
+                self.limit
+            )
+        });
+        match (cut, jobs_note(&self.extracted)) {
+            (Some(cut), Some(note)) => Some(format!("{cut}; {note}")),
+            (cut, note) => cut.or(note),
         }
     }
 }
@@ -543,6 +735,34 @@ mod tests {
             .map(|task| (task.jeditaskid, task.status.as_str().to_string()))
             .collect();
         assert_eq!(shown, [(1, "done".to_string()), (2, "running".to_string())]);
+    }
+
+    #[test]
+    fn details_count_distinct_inputs_and_events() {
+        let unnamed = br#"{"task": {"jeditaskid": 1}, "datasets": [
+            {"type": "input", "nevents": 10}, {"type": "input", "nevents": "5"},
+            {"type": "pseudo_input", "nevents": 1000}]}"#;
+        assert_eq!(
+            detail_from_json(unnamed),
+            Ok(Detail {
+                dataset_count: Some(2),
+                total_events: Some(15)
+            })
+        );
+        // An input without an event count leaves the sum unknown.
+        let partial = br#"{"datasets": [{"type": "input", "datasetname": "a"},
+            {"type": "input", "datasetname": "b", "nevents": 3}]}"#;
+        assert_eq!(
+            detail_from_json(partial),
+            Ok(Detail {
+                dataset_count: Some(2),
+                total_events: None
+            })
+        );
+        assert!(detail_from_json(b"[]").is_err());
+        assert!(detail_from_json(br#"{"detail": "Not found."}"#).is_err());
+        assert_eq!(jobs_counted(br#"{"jobSummary": []}"#), None);
+        assert_eq!(jobs_counted(b"<html>"), None);
     }
 
     #[test]

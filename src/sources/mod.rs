@@ -82,17 +82,16 @@ pub fn bigpanda_from(source: &config::BigpandaSource) -> Result<Bigpanda, HttpEr
     settings.token_scheme = source.token_scheme.clone();
     let (endpoint, received) =
         bigpanda::counted_endpoint(Endpoint::new(&source.name, &source.url, settings)?);
-    Ok(Bigpanda {
-        received,
-        ..Bigpanda::new(
-            Arc::new(endpoint),
-            source.task_days,
-            &source.task_filter,
-            source.job_hours,
-            &source.job_filter,
-            source.limit,
-        )
-    })
+    let mut bigpanda = Bigpanda::new(
+        Arc::new(endpoint),
+        source.task_days,
+        &source.task_filter,
+        source.job_hours,
+        &source.job_filter,
+        source.limit,
+    );
+    bigpanda.received = received;
+    Ok(bigpanda)
 }
 
 /// The PanDA server a `[[sources.panda]]` entry describes.
@@ -314,10 +313,10 @@ impl Sources {
                 let fetch = move || {
                     let bigpanda = Arc::clone(&bigpanda);
                     async move {
-                        let extracted = bigpanda.failed_jobs().await?;
-                        let note = bigpanda::jobs_note(&extracted);
+                        let read = bigpanda.failed_jobs().await?;
+                        let note = read.note();
                         Ok(Polled {
-                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(extracted.jobs))],
+                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(read.extracted.jobs))],
                             note,
                         })
                     }
