@@ -456,3 +456,220 @@ async fn configured_sources_feed_their_panes_and_go_stale_when_the_server_stops(
     assert!(reason.contains("cannot connect"), "{reason}");
     assert!(retry_at.is_some());
 }
+
+/// A console as the live one starts, without a terminal: the tests below drive it with keys and
+/// carry out its effects with the event loop's own code.
+fn console() -> Result<pandaops::app::App, String> {
+    use pandaops::ui::theme::{self, ColorSupport};
+    let keymap = pandaops::keymap::load("default", None)
+        .map_err(|e| e.to_string())?
+        .keymap;
+    let colors = ColorSupport {
+        truecolor: false,
+        no_color: true,
+    };
+    let (default, _) = theme::load("default", None, colors).map_err(|e| e.to_string())?;
+    let themes = std::collections::BTreeMap::from([("default".to_string(), default)]);
+    let mut app = pandaops::app::App::new(keymap, "default", themes, jiff::Timestamp::now());
+    app.operator = "pandaops-test@loopback".into();
+    app.update(pandaops::app::Message::Resize(120, 40));
+    Ok(app)
+}
+
+/// Hands the sources' events to the console until `done` holds of it (within 10 s).
+async fn feed_until(
+    app: &mut pandaops::app::App,
+    events: &mut mpsc::Receiver<SourceEvent>,
+    done: impl Fn(&pandaops::app::App) -> bool,
+) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done(app) {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .map_err(|_| "the console never got there in 10 s".to_string())?
+            .ok_or("the channel closed")?;
+        app.update(pandaops::app::Message::Source(event));
+        app.update(pandaops::app::Message::Tick(jiff::Timestamp::now()));
+    }
+    Ok(())
+}
+
+fn press(
+    app: &mut pandaops::app::App,
+    code: ratatui::crossterm::event::KeyCode,
+) -> Vec<pandaops::app::Effect> {
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+    app.update(pandaops::app::Message::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    )))
+}
+
+/// The state of the test alert on `instance` as the console shows it.
+fn shown_state(app: &pandaops::app::App, instance: &str) -> Option<AlertState> {
+    app.alerts
+        .rows()
+        .iter()
+        .find(|alert| alert.labels.get("instance").map(String::as_str) == Some(instance))
+        .map(|alert| alert.state.clone())
+}
+
+#[tokio::test]
+async fn the_console_creates_and_expires_a_silence_on_the_real_alertmanager() {
+    use pandaops::app::{AlertsView, Effect, Message};
+    use pandaops::run::silence_request;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    let Some(binary) = binary(ALERTMANAGER, "console silences").unwrap() else {
+        return;
+    };
+    let server = start_alertmanager(&binary).await.unwrap();
+    post_alerts(&server.url, &["node-e", "node-f"])
+        .await
+        .unwrap();
+    let configured = Configured {
+        alertmanager: vec![alertmanager_config(&server.url)],
+        ..Configured::default()
+    };
+    let (events_tx, mut events) = mpsc::channel(256);
+    let sources = Sources::start_configured(&configured, events_tx);
+    let mut app = console().unwrap();
+    feed_until(&mut app, &mut events, |app| {
+        shown_state(app, "node-e") == Some(AlertState::Active)
+            && shown_state(app, "node-f") == Some(AlertState::Active)
+    })
+    .await
+    .unwrap();
+
+    // Keys: the alert on node-e, a new silence, a comment, send, yes.
+    app.set_filter(PaneId::Alerts, "instance=node-e");
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    let form = app.silence_form.as_ref().unwrap();
+    let prefilled: Vec<String> = form
+        .matchers
+        .iter()
+        .map(|row| row.matcher().to_string())
+        .collect();
+    assert_eq!(
+        prefilled,
+        vec![r#"alertname="PandaopsTest""#, r#"instance="node-e""#]
+    );
+    for ch in "silenced by the console test".chars() {
+        press(&mut app, KeyCode::Char(ch));
+    }
+    app.update(Message::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(effects.len(), 1);
+    assert!(
+        matches!(&effects[0], Effect::CreateSilence { alertmanager, .. } if alertmanager == "am-test")
+    );
+
+    // The event loop's own request code sends it; the answer goes back to the console.
+    let answer = silence_request(&sources, effects[0].clone()).unwrap().await;
+    let Message::SilenceCreated { result: Ok(id), .. } = &answer else {
+        panic!("the server refused the silence: {answer:?}")
+    };
+    let id = id.clone();
+    assert_eq!(id.len(), 36, "{id}");
+    assert_eq!(app.update(answer), vec![Effect::Refresh(PaneId::Alerts)]);
+    assert_eq!(
+        app.status.as_ref().map(|s| s.text.clone()),
+        Some(format!("silence {id} created on am-test"))
+    );
+    sources.refresh(PaneId::Alerts);
+    app.set_filter(PaneId::Alerts, "");
+    feed_until(&mut app, &mut events, |app| {
+        shown_state(app, "node-e") == Some(AlertState::Silenced(vec![id.clone()]))
+            && shown_state(app, "node-f") == Some(AlertState::Active)
+            && app.silences.rows().iter().any(|row| {
+                row.silence.id == id
+                    && row.silence.state == SilenceState::Active
+                    && row.silencing == ["PandaopsTest"]
+            })
+    })
+    .await
+    .unwrap();
+    let ours = app
+        .silences
+        .rows()
+        .iter()
+        .find(|row| row.silence.id == id)
+        .unwrap();
+    assert_eq!(ours.source, "am-test");
+    assert_eq!(ours.silence.created_by, "pandaops-test");
+    assert_eq!(ours.silence.comment, "silenced by the console test");
+    assert_eq!(
+        ours.silence.ends_at.as_second() - ours.silence.starts_at.as_second(),
+        7200
+    );
+
+    // Expired from the silences view, after the question: node-e fires again.
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.alerts_view, AlertsView::Silences);
+    press(&mut app, KeyCode::Char('g'));
+    press(&mut app, KeyCode::Char('X'));
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        effects,
+        vec![Effect::ExpireSilence {
+            alertmanager: "am-test".into(),
+            id: id.clone(),
+        }]
+    );
+    let answer = silence_request(&sources, effects[0].clone()).unwrap().await;
+    assert_eq!(app.update(answer), vec![Effect::Refresh(PaneId::Alerts)]);
+    assert_eq!(
+        app.status.as_ref().map(|s| s.text.clone()),
+        Some(format!("silence {} expired on am-test", &id[..8]))
+    );
+    sources.refresh(PaneId::Alerts);
+    feed_until(&mut app, &mut events, |app| {
+        shown_state(app, "node-e") == Some(AlertState::Active)
+            && app
+                .silences
+                .rows()
+                .iter()
+                .any(|row| row.silence.id == id && row.silence.state == SilenceState::Expired)
+    })
+    .await
+    .unwrap();
+
+    // What the server refuses comes back in its own words, on one line: a silence the form
+    // would never send, as every matcher matches an alert without the label.
+    let now = jiff::Timestamp::now();
+    let refused = silence_request(
+        &sources,
+        Effect::CreateSilence {
+            alertmanager: "am-test".into(),
+            silence: NewSilence {
+                matchers: vec![Matcher {
+                    name: "instance".into(),
+                    value: ".*".into(),
+                    is_regex: true,
+                    is_equal: true,
+                }],
+                starts_at: now,
+                ends_at: now + jiff::SignedDuration::from_hours(1),
+                created_by: "pandaops-test".into(),
+                comment: "matches everything".into(),
+            },
+        },
+    )
+    .unwrap()
+    .await;
+    assert!(app.update(refused).is_empty());
+    let status = app.status.clone().unwrap();
+    assert!(status.is_error);
+    assert_eq!(
+        status.text,
+        format!(
+            "silence NOT created on am-test: am-test ({}/api/v2/silences): HTTP 400: Bad \
+             Request: \"silence invalid: at least one matcher must not match the empty string\"; \
+             n on the alert reopens the form",
+            server.url
+        )
+    );
+}
