@@ -181,6 +181,26 @@ macro_rules! http_source {
             )*
         }
     ) => {
+        http_source! {
+            $(#[$meta])*
+            pub struct $name {
+                refresh_secs = $refresh;
+                url = "http_url";
+                $( $(#[$field_meta])* pub $field: $type = $default, )*
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            refresh_secs = $refresh:expr;
+            url = $url_check:literal;
+            $(
+                $(#[$field_meta:meta])*
+                pub $field:ident: $type:ty = $default:expr,
+            )*
+        }
+    ) => {
         $(#[$meta])*
         #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
         #[serde(default, expecting = "a table")]
@@ -188,7 +208,7 @@ macro_rules! http_source {
             /// Names the source in pane titles and on its rows; unique among sources.
             pub name: String,
             /// Base URL, `http://` or `https://`, without the API path.
-            #[serde(deserialize_with = "http_url")]
+            #[serde(deserialize_with = $url_check)]
             pub url: String,
             /// Environment variable holding a token; empty for none.
             pub token_env: String,
@@ -323,72 +343,17 @@ http_source! {
     }
 }
 
-/// `[[sources.events]]`: deployment events, either a JSON-lines file followed as it grows
-/// (`path`) or an HTTP endpoint answering a JSON array (`url`).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(default, expecting = "a table")]
-pub struct EventsSource {
-    pub name: String,
-    /// A JSON-lines file, followed as it grows and across rotation; empty when `url` is used.
-    pub path: String,
-    /// An HTTP endpoint answering a JSON array of events; empty when `path` is used.
-    #[serde(deserialize_with = "http_url_or_empty")]
-    pub url: String,
-    pub token_env: String,
-    pub token_file: String,
-    pub ca_file: String,
-    pub ca_dir: String,
-    #[serde(deserialize_with = "timeout_secs")]
-    pub connect_timeout_secs: u64,
-    #[serde(deserialize_with = "timeout_secs")]
-    pub read_timeout_secs: u64,
-    #[serde(deserialize_with = "timeout_secs")]
-    pub total_timeout_secs: u64,
-    #[serde(deserialize_with = "max_body_mb")]
-    pub max_body_mb: u64,
-    /// Seconds between two polls of the endpoint, or two looks at the file.
-    #[serde(deserialize_with = "refresh_secs")]
-    pub refresh_secs: u64,
-    /// Events older than this many hours are dropped.
-    #[serde(deserialize_with = "hours")]
-    pub keep_hours: u64,
-}
-
-impl Default for EventsSource {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            path: String::new(),
-            url: String::new(),
-            token_env: String::new(),
-            token_file: String::new(),
-            ca_file: String::new(),
-            ca_dir: String::new(),
-            connect_timeout_secs: 5,
-            read_timeout_secs: 15,
-            total_timeout_secs: 30,
-            max_body_mb: 32,
-            refresh_secs: 5,
-            keep_hours: 48,
-        }
-    }
-}
-
-impl EventsSource {
-    pub fn connection(&self) -> Connection<'_> {
-        Connection {
-            name: &self.name,
-            url: &self.url,
-            token_env: &self.token_env,
-            token_file: &self.token_file,
-            ca_file: &self.ca_file,
-            ca_dir: &self.ca_dir,
-            connect_timeout_secs: self.connect_timeout_secs,
-            read_timeout_secs: self.read_timeout_secs,
-            total_timeout_secs: self.total_timeout_secs,
-            max_body_mb: self.max_body_mb,
-            refresh_secs: self.refresh_secs,
-        }
+http_source! {
+    /// `[[sources.events]]`: deployment events, either a JSON-lines file followed as it grows
+    /// (`path`) or an HTTP endpoint answering a JSON array (`url`, which may then be empty).
+    pub struct EventsSource {
+        refresh_secs = 5;
+        url = "http_url_or_empty";
+        /// A JSON-lines file, followed as it grows and across rotation; empty when `url` is used.
+        pub path: String = String::new(),
+        /// Events older than this many hours are dropped.
+        #[serde(deserialize_with = "hours")]
+        pub keep_hours: u64 = 48,
     }
 }
 

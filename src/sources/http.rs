@@ -149,9 +149,9 @@ impl HttpError {
         }
     }
 
-    /// The same error with `what` (such as `query "failure_rate"`) after the endpoint's name.
-    pub fn about(mut self, what: &str) -> HttpError {
-        let endpoint = match &mut self {
+    /// The endpoint the error names, as every variant's message starts with it.
+    fn endpoint_mut(&mut self) -> &mut String {
+        match self {
             HttpError::Setup { endpoint, .. }
             | HttpError::Timeout { endpoint, .. }
             | HttpError::Connect { endpoint, .. }
@@ -161,7 +161,12 @@ impl HttpError {
             | HttpError::TooLarge { endpoint, .. }
             | HttpError::Body { endpoint, .. }
             | HttpError::Refused { endpoint, .. } => endpoint,
-        };
+        }
+    }
+
+    /// The same error with `what` (such as `query "failure_rate"`) after the endpoint's name.
+    pub fn about(mut self, what: &str) -> HttpError {
+        let endpoint = self.endpoint_mut();
         endpoint.push(' ');
         endpoint.push_str(what);
         self
@@ -169,22 +174,9 @@ impl HttpError {
 
     /// What went wrong, without the endpoint: for a message that names it otherwise.
     pub fn reason(&self) -> String {
-        let endpoint = match self {
-            HttpError::Setup { endpoint, .. }
-            | HttpError::Timeout { endpoint, .. }
-            | HttpError::Connect { endpoint, .. }
-            | HttpError::Auth { endpoint, .. }
-            | HttpError::Status { endpoint, .. }
-            | HttpError::Html { endpoint, .. }
-            | HttpError::TooLarge { endpoint, .. }
-            | HttpError::Body { endpoint, .. }
-            | HttpError::Refused { endpoint, .. } => endpoint,
-        };
-        let text = self.to_string();
-        match text.strip_prefix(endpoint.as_str()) {
-            Some(rest) => rest.trim_start_matches(": ").to_string(),
-            None => text,
-        }
+        let mut unnamed = self.clone();
+        unnamed.endpoint_mut().clear();
+        unnamed.to_string().trim_start_matches(": ").to_string()
     }
 
     /// The HTTP status, when the server answered with one.

@@ -255,10 +255,8 @@ impl Sources {
                         async move {
                             let fetched = prometheus.fetch().await?;
                             let note = fetched.note(prometheus.queries.len());
-                            Ok(Polled {
-                                feeds: vec![(PaneId::Metrics, Feed::Series(fetched.series))],
-                                note,
-                            })
+                            let series = Feed::Series(fetched.series);
+                            Ok(Polled::one(PaneId::Metrics, series, note))
                         }
                     };
                     sources.spawn_polling(&source.name, PaneId::Metrics, every, &events, fetch);
@@ -293,10 +291,7 @@ impl Sources {
                     async move {
                         let parsed = bigpanda.tasks().await?;
                         let note = parsed.note();
-                        Ok(Polled {
-                            feeds: vec![(PaneId::Tasks, Feed::Tasks(parsed.items))],
-                            note,
-                        })
+                        Ok(Polled::one(PaneId::Tasks, Feed::Tasks(parsed.items), note))
                     }
                 };
                 sources.spawn_polling_counted(
@@ -315,10 +310,8 @@ impl Sources {
                     async move {
                         let read = bigpanda.failed_jobs().await?;
                         let note = read.note();
-                        Ok(Polled {
-                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(read.extracted.jobs))],
-                            note,
-                        })
+                        let jobs = Feed::FailedJobs(read.extracted.jobs);
+                        Ok(Polled::one(PaneId::Triage, jobs, note))
                     }
                 };
                 sources.spawn_polling_counted(
@@ -348,10 +341,7 @@ impl Sources {
                 async move {
                     let parsed = panda.tasks(Timestamp::now()).await?;
                     let note = parsed.note();
-                    Ok(Polled {
-                        feeds: vec![(PaneId::Tasks, Feed::Tasks(parsed.items))],
-                        note,
-                    })
+                    Ok(Polled::one(PaneId::Tasks, Feed::Tasks(parsed.items), note))
                 }
             };
             sources.spawn_polling_counted(
@@ -387,10 +377,7 @@ impl Sources {
                                 })?;
                         saved.mark_read(stamp);
                         let note = parsed.note();
-                        Ok(Polled {
-                            feeds: vec![(PaneId::Tasks, Feed::Tasks(parsed.items))],
-                            note,
-                        })
+                        Ok(Polled::one(PaneId::Tasks, Feed::Tasks(parsed.items), note))
                     }
                 };
                 sources.spawn_polling(&source.name, PaneId::Tasks, every, &events, fetch);
@@ -422,10 +409,8 @@ impl Sources {
                         }
                         saved.mark_read(stamp);
                         let note = bigpanda::jobs_note(&extracted);
-                        Ok(Polled {
-                            feeds: vec![(PaneId::Triage, Feed::FailedJobs(extracted.jobs))],
-                            note,
-                        })
+                        let jobs = Feed::FailedJobs(extracted.jobs);
+                        Ok(Polled::one(PaneId::Triage, jobs, note))
                     }
                 };
                 sources.spawn_polling(&source.name, PaneId::Triage, every, &events, fetch);

@@ -45,6 +45,16 @@ pub struct Polled {
     pub note: Option<String>,
 }
 
+impl Polled {
+    /// One feed for one pane, with its note.
+    pub fn one(pane: PaneId, feed: Feed, note: Option<String>) -> Polled {
+        Polled {
+            feeds: vec![(pane, feed)],
+            note,
+        }
+    }
+}
+
 impl From<Vec<(PaneId, Feed)>> for Polled {
     fn from(feeds: Vec<(PaneId, Feed)>) -> Polled {
         Polled { feeds, note: None }
