@@ -8,6 +8,7 @@ pub mod alertmanager;
 pub mod bigpanda;
 pub mod demo;
 pub mod derived;
+pub mod events;
 pub mod fields;
 pub mod file;
 pub mod http;
