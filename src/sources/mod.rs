@@ -30,6 +30,7 @@ use crate::domain::{Feed, PaneId, SourceEvent, SourceEventKind, SourceHealth};
 use self::alertmanager::{Alertmanager, NewSilence};
 use self::bigpanda::Bigpanda;
 use self::demo::{DemoCommand, DemoWorld};
+use self::events::FollowedFile;
 use self::file::SavedFile;
 use self::http::{Backoff, Endpoint, HttpError, HttpSettings, TokenSource};
 use self::panda::Panda;
@@ -353,6 +354,32 @@ impl Sources {
                 &events,
                 fetch,
             );
+        }
+
+        for source in &configured.events {
+            fed.push(PaneId::Alerts);
+            let every = Duration::from_secs(source.refresh_secs);
+            if !source.path.trim().is_empty() {
+                let path = PathBuf::from(source.path.trim());
+                let file = Arc::new(FollowedFile::new(&source.name, path, source.keep_hours));
+                let fetch = move || {
+                    let file = Arc::clone(&file);
+                    async move { file.poll().await }
+                };
+                sources.spawn_polling(&source.name, PaneId::Alerts, every, &events, fetch);
+                continue;
+            }
+            match events::endpoint_from(source) {
+                Ok(endpoint) => {
+                    let endpoint = Arc::new(endpoint);
+                    let fetch = move || {
+                        let endpoint = Arc::clone(&endpoint);
+                        async move { endpoint.poll().await }
+                    };
+                    sources.spawn_polling(&source.name, PaneId::Alerts, every, &events, fetch);
+                }
+                Err(error) => report_setup_failure(&source.name, PaneId::Alerts, &error, &events),
+            }
         }
 
         for source in &configured.file {
