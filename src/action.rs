@@ -199,10 +199,7 @@ impl Action {
             Action::Left => "scroll long names back",
             Action::Right => "scroll long names on",
             Action::Open => "open the detail view",
-            Action::Back => {
-                "close the overlay, detail view or form (the Triage form keeps a draft, the \
-                 silence form what was typed)"
-            }
+            Action::Back => "close the overlay, view or form (forms keep what was typed)",
             Action::Filter => "filter the focused pane",
             Action::ClearFilter => "clear the focused pane's filter",
             Action::Command => "open the command line",
@@ -222,15 +219,13 @@ impl Action {
             Action::Undo => "Triage: undo the last decision (asks first)",
             Action::DiscardDraft => "Triage: discard the selected group's draft (asks first)",
             Action::QueueNext => {
-                "Triage: next queue: all, unreviewed, suggested, drafts, confirmed, rejected; \
-                 Alerts: show silences / alerts"
+                "Triage: next queue (unreviewed, suggested, …); Alerts: silences / alerts"
             }
             Action::NewSilence => {
-                "Alerts: new silence from the selected alert, in a form (asks before sending)"
+                "Alerts: silence the selected alert (a form; asks before sending)"
             }
             Action::ExpireSilence => {
-                "Alerts: expire the selected silence, or the one silencing the selected alert \
-                 (asks first)"
+                "Alerts: expire the selected silence or the alert's (asks first)"
             }
             Action::Save => "edit form: save the decision / send the silence (asks first)",
             Action::NextField => "edit form: next field",

@@ -1083,7 +1083,7 @@ mod tests {
         let silence = form.silence(at(0)).unwrap();
         assert_eq!(
             silence.matchers[1].to_string(),
-            r#"instance=~"aipanda17(1|2)\\.cern\\.ch""#
+            r#"instance=~"aipanda17(1|2)\.cern\.ch""#
         );
     }
 

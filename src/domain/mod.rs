@@ -196,14 +196,15 @@ impl Matcher {
 }
 
 impl std::fmt::Display for Matcher {
-    /// `instance=~"aipanda0(1|2).*"`.
+    /// `instance=~"aipanda0(1|2)\.cern\.ch"`, as Alertmanager's own pages show it: the value as
+    /// typed, only its quotes escaped.
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             formatter,
-            "{}{}{:?}",
+            "{}{}\"{}\"",
             self.name,
             self.operator(),
-            self.value
+            self.value.replace('"', "\\\"")
         )
     }
 }
@@ -543,6 +544,14 @@ mod tests {
         assert_eq!(
             matcher("alertname", "!=", "Watchdog").to_string(),
             r#"alertname!="Watchdog""#
+        );
+        assert_eq!(
+            matcher("instance", "=~", r"aipanda17\d\.cern\.ch").to_string(),
+            r#"instance=~"aipanda17\d\.cern\.ch""#
+        );
+        assert_eq!(
+            matcher("summary", "=", r#"say "hi""#).to_string(),
+            r#"summary="say \"hi\"""#
         );
     }
 }
