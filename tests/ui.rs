@@ -664,6 +664,56 @@ fn a_stale_source_says_since_when_and_why() {
 }
 
 #[test]
+fn the_sources_overlay_shows_a_reason_the_title_cuts_and_a_note_of_skipped_records() {
+    let mut app = loaded_app();
+    app.update(Message::Resize(120, 40));
+    let reason = "bigpanda (https://bigpanda.cern.ch/tasks/): authentication refused (HTTP 401): \
+                  Invalid token.: the token is missing or expired; refresh it (watching \
+                  /home/operator/.bigpanda-token)";
+    app.update(Message::Source(SourceEvent {
+        source: "bigpanda".into(),
+        pane: PaneId::Tasks,
+        kind: SourceEventKind::Health(SourceHealth::Stale {
+            since: at(-120),
+            reason: reason.into(),
+            retry_at: None,
+        }),
+    }));
+    app.update(Message::Source(SourceEvent {
+        source: "bigpanda".into(),
+        pane: PaneId::Triage,
+        kind: SourceEventKind::Health(SourceHealth::Fresh {
+            at: at(-3),
+            note: Some("2 of 500 records skipped (record 3: no jeditaskid)".into()),
+        }),
+    }));
+    let before = render_app(&app, 120, 40);
+    assert!(
+        !before.contains("/home/operator/.bigpanda-token"),
+        "{before}"
+    );
+
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sources");
+    key(&mut app, KeyCode::Enter);
+    let shown = render_app(&app, 120, 40);
+    assert!(shown.contains(" Sources "), "{shown}");
+    assert!(
+        shown.contains("/home/operator/.bigpanda-token)"),
+        "the whole reason, wrapped: {shown}"
+    );
+    assert!(
+        shown.contains(
+            "bigpanda ● fresh 11:59:57 · 2 of 500 records skipped (record 3: no jeditaskid)"
+        ),
+        "{shown}"
+    );
+    assert!(shown.contains("Metrics"), "{shown}");
+    key(&mut app, KeyCode::Esc);
+    assert!(!render_app(&app, 120, 40).contains(" Sources "));
+}
+
+#[test]
 fn the_detail_view_stays_on_its_row_when_data_moves() {
     let mut app = loaded_app();
     key(&mut app, KeyCode::Char('2'));

@@ -20,6 +20,8 @@ pub enum Command {
     Undo,
     /// `:silences`: the Alerts pane lists silences (`:alerts` lists alerts again).
     Silences,
+    /// `:sources`: every source's whole health, in an overlay.
+    Sources,
     Zoom,
     Help,
     Refresh,
@@ -27,9 +29,9 @@ pub enum Command {
 }
 
 /// Command words, for completion and for the error message of an unknown command.
-pub const COMMANDS: [&str; 14] = [
+pub const COMMANDS: [&str; 15] = [
     "alerts", "silences", "tasks", "triage", "metrics", "filter", "sort", "theme", "queue", "undo",
-    "zoom", "help", "refresh", "quit",
+    "sources", "zoom", "help", "refresh", "quit",
 ];
 
 pub fn parse(line: &str) -> Result<Command, String> {
@@ -84,6 +86,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         }
         "undo" => Ok(Command::Undo),
         "silences" => Ok(Command::Silences),
+        "sources" => Ok(Command::Sources),
         "zoom" | "z" => Ok(Command::Zoom),
         "help" | "h" | "?" => Ok(Command::Help),
         "refresh" | "r" => Ok(Command::Refresh),

@@ -256,8 +256,17 @@ impl SharedSuggester {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Overlay {
     None,
-    Help { scroll: u16 },
-    Detail { pane: PaneId, scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Detail {
+        pane: PaneId,
+        scroll: u16,
+    },
+    /// `:sources`: every source of every pane with its whole health, which pane titles cut.
+    Sources {
+        scroll: u16,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -994,7 +1003,7 @@ impl App {
 
         let context = match self.overlay {
             Overlay::None => Context::Table,
-            Overlay::Help { .. } => Context::Help,
+            Overlay::Help { .. } | Overlay::Sources { .. } => Context::Help,
             Overlay::Detail { .. } => Context::Detail,
         };
         match self.keymap.action_for(context, &key) {
@@ -1281,14 +1290,16 @@ impl App {
 
     fn navigate(&mut self, action: Action) {
         match &mut self.overlay {
-            Overlay::Help { .. } | Overlay::Detail { .. } => {
+            Overlay::Help { .. } | Overlay::Detail { .. } | Overlay::Sources { .. } => {
                 // The overlay box is 80% of the screen high, less its border.
                 let page = (u32::from(self.size.height) * 80 / 100)
                     .saturating_sub(2)
                     .max(1);
                 let page = u16::try_from(page).unwrap_or(u16::MAX);
                 let last = self.overlay_lines().saturating_sub(page);
-                if let Overlay::Help { scroll } | Overlay::Detail { scroll, .. } = &mut self.overlay
+                if let Overlay::Help { scroll }
+                | Overlay::Detail { scroll, .. }
+                | Overlay::Sources { scroll } = &mut self.overlay
                 {
                     *scroll = match action {
                         Action::Up => scroll.saturating_sub(1),
@@ -1369,6 +1380,7 @@ impl App {
                 }
                 self.focus_pane(pane);
             }
+            Command::Sources => self.overlay = Overlay::Sources { scroll: 0 },
             Command::Silences => {
                 self.focus_pane(PaneId::Alerts);
                 if self.alerts_view == AlertsView::Alerts {
@@ -1584,6 +1596,10 @@ impl App {
         let lines: usize = match self.overlay {
             Overlay::None => 0,
             Overlay::Help { .. } => crate::ui::overlay::help_lines(self)
+                .iter()
+                .map(|line| rows(line.width()))
+                .sum(),
+            Overlay::Sources { .. } => crate::ui::overlay::source_lines(self)
                 .iter()
                 .map(|line| rows(line.width()))
                 .sum(),

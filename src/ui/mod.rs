@@ -48,6 +48,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Overlay::None => {}
         Overlay::Help { scroll } => overlay::draw_help(frame, area, app, scroll),
         Overlay::Detail { pane, scroll } => overlay::draw_detail(frame, area, app, pane, scroll),
+        Overlay::Sources { scroll } => overlay::draw_sources(frame, area, app, scroll),
     }
     if let Some(form) = &app.edit {
         review::draw_edit(frame, area, app, form);
@@ -226,7 +227,7 @@ pub fn health_text(name: &str, health: &SourceHealth, now: jiff::Timestamp) -> S
     }
 }
 
-fn health_style(app: &App, health: &SourceHealth) -> Style {
+pub(crate) fn health_style(app: &App, health: &SourceHealth) -> Style {
     match health {
         SourceHealth::Loading { .. } | SourceHealth::Unconfigured => app.theme.loading,
         SourceHealth::Fresh { .. } => app.theme.ok,

@@ -70,6 +70,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             "show a part of the Triage queue (tab lists them: unreviewed, known, …)",
         ),
         ("undo", "take back the last Triage decision (asks first)"),
+        (
+            "sources",
+            "every source of every pane, with its whole state and reason",
+        ),
         ("zoom, help, refresh, quit", "as the keys"),
     ] {
         lines.push(Line::from(vec![
@@ -90,6 +94,34 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         "In tmux, `set -sg escape-time 10` makes Esc answer at once.",
         theme.muted,
     ));
+    lines
+}
+
+pub fn draw_sources(frame: &mut Frame<'_>, area: Rect, app: &App, scroll: u16) {
+    let lines = source_lines(app);
+    draw_box(frame, area, app, " Sources ".to_string(), lines, scroll);
+}
+
+/// Each pane's sources with their whole health: a title cuts a long reason, this never does.
+pub fn source_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let mut lines = Vec::new();
+    for pane in PaneId::ALL {
+        lines.push(Line::styled(pane.title().to_string(), theme.header));
+        match app.health.get(&pane) {
+            Some(sources) if !sources.is_empty() => {
+                for (name, health) in sources {
+                    let text = super::health_text(name, health, app.now);
+                    lines.push(Line::styled(
+                        format!("  {}", text.trim_start()),
+                        super::health_style(app, health),
+                    ));
+                }
+            }
+            _ => lines.push(Line::styled("  no source has reported yet", theme.muted)),
+        }
+        lines.push(Line::raw(""));
+    }
     lines
 }
 
