@@ -122,8 +122,8 @@ async fn an_endpoint_answering_every_record_shape() {
     assert_eq!(
         first.note.as_deref(),
         Some(
-            "1 of 5 records skipped (record 4: no \"component@branch upgrade on host by user\" \
-             in the text); 1 without a time, dated when read"
+            "1 of 5 records skipped (record 4: no \"X@branch upgrade on host by user\"); \
+             1 without a time, dated when read"
         )
     );
 

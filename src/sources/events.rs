@@ -95,7 +95,7 @@ pub fn event_from_value(source: &str, value: &Value, read_at: Timestamp) -> Resu
 }
 
 fn not_an_announcement() -> String {
-    "no \"component@branch upgrade on host by user\" in the text".to_string()
+    "no \"X@branch upgrade on host by user\"".to_string()
 }
 
 /// An object: structured when it names a component and a host, otherwise a message whose text
@@ -1224,11 +1224,11 @@ mod tests {
             ),
             (
                 r#"{"text": "⚠️ The availability of PandaBigMon on aipanda162 is 80 (httpd)"}"#,
-                Err("no \"component@branch upgrade on host by user\" in the text"),
+                Err("no \"X@branch upgrade on host by user\""),
             ),
             (
                 "the deployment went fine",
-                Err("no \"component@branch upgrade on host by user\" in the text"),
+                Err("no \"X@branch upgrade on host by user\""),
             ),
             (r#"{"component": "panda-server"}"#, Err("no host")),
             (r#"{"host": "aipanda1"}"#, Err("no component")),
@@ -1443,9 +1443,7 @@ mod tests {
         assert_eq!(file.look().unwrap(), ["a3", "a1"]);
         assert_eq!(
             file.follow.tally.note("line").as_deref(),
-            Some(
-                "1 of 4 lines skipped (line 3: no \"component@branch upgrade on host by user\" in the text)"
-            )
+            Some("1 of 4 lines skipped (line 3: no \"X@branch upgrade on host by user\")")
         );
 
         // A line without its newline waits; once complete it is read once.
