@@ -204,7 +204,57 @@ async fn bigpanda_failed_and_holding_jobs_come_with_their_errors() {
 /// Every failure of a `/tasks/` request, with the words the pane would show.
 #[tokio::test]
 async fn every_bigpanda_failure_is_named_and_never_shows_the_key() {
-    let cases: Vec<(&str, Vec<Step>, &str)> = vec![
+    for (name, steps, expected) in failures() {
+        let (url, _) = serve(move |_| steps.clone()).await.unwrap();
+        let (bigpanda, _key) = bigpanda_at(&url);
+        let error = bigpanda.tasks().await.expect_err(name);
+        let text = shown(&error);
+        assert!(
+            text.starts_with("bigpanda (http://127.0.0.1:") && text.contains("/tasks/)"),
+            "{name}: the endpoint is not named: {text}"
+        );
+        assert!(text.contains(expected), "{name}: {text}");
+        if name == "429" {
+            assert_eq!(
+                error.retry_after(),
+                Some(Duration::from_secs(120)),
+                "{name}"
+            );
+        }
+    }
+}
+
+/// The same failures from a PanDA server: its first request, `system/is_alive`, is named.
+#[tokio::test]
+async fn every_panda_failure_is_named_and_never_shows_the_token() {
+    let token = token_file(KEY);
+    for (name, steps, expected) in failures() {
+        let (url, _) = serve(move |_| steps.clone()).await.unwrap();
+        let mut panda = panda_at(&format!("{url}api/v1"), "", &token);
+        // The same short timeouts as the BigPanDA cases.
+        let mut settings = quick(TokenSource::File(token.path().to_path_buf()));
+        settings.headers = vec![("Origin".to_string(), "atlas".to_string())];
+        panda.endpoint =
+            Arc::new(Endpoint::new("panda", &format!("{url}api/v1"), settings).unwrap());
+        let error = panda.tasks(jiff::Timestamp::now()).await.expect_err(name);
+        let text = shown(&error);
+        assert!(
+            text.starts_with("panda (http://127.0.0.1:")
+                && text.contains("/api/v1/system/is_alive)"),
+            "{name}: the endpoint is not named: {text}"
+        );
+        // The envelope reader words an empty or cut answer itself.
+        let expected = match name {
+            "truncated without a length" => "the JSON breaks off (truncated answer?)",
+            _ => expected,
+        };
+        assert!(text.contains(expected), "{name}: {text}");
+    }
+}
+
+/// Every way a server fails, with the words its error must hold.
+fn failures() -> Vec<(&'static str, Vec<Step>, &'static str)> {
+    vec![
         ("hang", vec![Step::Hang], "timed out waiting for data after 0.4 s"),
         (
             "trickle",
@@ -257,25 +307,7 @@ async fn every_bigpanda_failure_is_named_and_never_shows_the_key() {
             ))],
             "expected JSON, got an HTML page titled \"CERN Single Sign-On\"",
         ),
-    ];
-    for (name, steps, expected) in cases {
-        let (url, _) = serve(move |_| steps.clone()).await.unwrap();
-        let (bigpanda, _key) = bigpanda_at(&url);
-        let error = bigpanda.tasks().await.expect_err(name);
-        let text = shown(&error);
-        assert!(
-            text.starts_with("bigpanda (http://127.0.0.1:") && text.contains("/tasks/)"),
-            "{name}: the endpoint is not named: {text}"
-        );
-        assert!(text.contains(expected), "{name}: {text}");
-        if name == "429" {
-            assert_eq!(
-                error.retry_after(),
-                Some(Duration::from_secs(120)),
-                "{name}"
-            );
-        }
-    }
+    ]
 }
 
 fn panda_at(url: &str, filter: &str, token: &tempfile::NamedTempFile) -> Panda {

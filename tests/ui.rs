@@ -2304,3 +2304,28 @@ fn read_only_refuses_silences_and_triage_decisions_and_sends_nothing() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_deployment_lacking_branch_user_or_commit_reads_without_empty_parts() {
+    let event = |branch: &str, host: &str, user: &str, commit: Option<&str>| {
+        pandaops::domain::DeploymentEvent {
+            id: "e".into(),
+            at: at(0),
+            component: "panda-server".into(),
+            branch: branch.into(),
+            host: host.into(),
+            user: user.into(),
+            commit: commit.map(str::to_string),
+        }
+    };
+    let words = pandaops::ui::event_words;
+    assert_eq!(
+        words(&event("master", "aipanda123", "jdoe", Some("1a2b3c4d5e6f"))),
+        "panda-server@master upgrade on aipanda123 by jdoe (1a2b3c4d)"
+    );
+    assert_eq!(
+        words(&event("", "aipanda123", "", None)),
+        "panda-server upgrade on aipanda123"
+    );
+    assert_eq!(words(&event("", "", "", Some(""))), "panda-server upgrade");
+}

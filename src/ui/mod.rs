@@ -363,6 +363,32 @@ fn draw_pane(frame: &mut Frame<'_>, pane: PaneId, area: Rect, app: &App) {
     }
 }
 
+/// "panda-server@master upgrade on aipanda123 by jdoe (1a2b3c4d)", leaving out the parts an
+/// event lacks rather than printing them empty.
+pub fn event_words(event: &crate::domain::DeploymentEvent) -> String {
+    let mut text = event.component.clone();
+    if !event.branch.is_empty() {
+        text.push('@');
+        text.push_str(&event.branch);
+    }
+    text.push_str(" upgrade");
+    if !event.host.is_empty() {
+        text.push_str(" on ");
+        text.push_str(&event.host);
+    }
+    if !event.user.is_empty() {
+        text.push_str(" by ");
+        text.push_str(&event.user);
+    }
+    if let Some(commit) = event.commit.as_deref().filter(|c| !c.is_empty()) {
+        text.push_str(&format!(
+            " ({})",
+            commit.chars().take(8).collect::<String>()
+        ));
+    }
+    text
+}
+
 fn draw_events(buf: &mut ratatui::buffer::Buffer, area: Rect, app: &App) {
     let width = usize::from(area.width);
     let heading = format!("Deployments ({})", app.events.len());
@@ -381,19 +407,7 @@ fn draw_events(buf: &mut ratatui::buffer::Buffer, area: Rect, app: &App) {
         let Ok(offset) = u16::try_from(line + 1) else {
             break;
         };
-        let commit = event
-            .commit
-            .as_deref()
-            .map(|c| format!(" ({})", c.chars().take(8).collect::<String>()))
-            .unwrap_or_default();
-        let text = format!(
-            "{} {}@{} upgrade on {} by {}{commit}",
-            clock(event.at),
-            event.component,
-            event.branch,
-            event.host,
-            event.user
-        );
+        let text = format!("{} {}", clock(event.at), event_words(event));
         buf.set_line(
             area.x,
             area.y + offset,
