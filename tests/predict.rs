@@ -197,6 +197,77 @@ fn known_relations_are_recovered_and_bands_cover_what_they_promise() {
     assert!(prediction.walltime_secs_per_file.is_ok());
 }
 
+/// Analysis tasks alike in every field but the data format their name carries: PHYSLITE
+/// inputs make IO high, PHYS inputs low, and a name without a format either.
+fn analysis_by_format(count: usize, seed: u64) -> Vec<TrainingRow> {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    (0..count)
+        .map(|index| {
+            let (format, high) = match rng.u32(0..3) {
+                0 => ("DAOD_PHYSLITE.", true),
+                1 => ("DAOD_PHYS.", false),
+                _ => ("", rng.bool()),
+            };
+            let noise = (0.2 * normal(&mut rng)).exp();
+            TrainingRow {
+                jeditaskid: 5000 + index as u64,
+                created: Timestamp::from_second(1_700_000_000 + index as i64 * 60).ok(),
+                inputs: TaskInputs {
+                    taskname: format!("user.jdoe.{format}ana.v{index}"),
+                    prodsourcelabel: "user".into(),
+                    processingtype: "panda-client-1.5.0-jedi-run".into(),
+                    transhome: "AnalysisBase-24.2.35".into(),
+                    corecount: Some(1.0),
+                    n_files: Some(100.0),
+                    total_events: Some(1e6),
+                    dataset_count: Some(1.0),
+                },
+                labels: Labels {
+                    ramcount_mb_per_core: Some(1500.0 * noise),
+                    cputime_hs06s_per_event: Some(0.1 * noise),
+                    cpu_efficiency_pct: Some(75.0 + normal(&mut rng)),
+                    io_intensity_kb_per_s: Some(if high { 1500.0 } else { 150.0 } * noise),
+                },
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_data_format_in_the_name_decides_what_the_processing_type_cannot() {
+    let (predictor, report) = model::train(
+        analysis_by_format(1500, 8),
+        "formats",
+        &small_options(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // Bound: a third of the tasks name no format and are a coin toss, so about 5 in 6 can be
+    // right; the one processing type's majority gets about half.
+    let model = report.io.model_accuracy.unwrap();
+    let baseline = report.io.baseline_accuracy.unwrap();
+    assert!(model > 0.78 && model > baseline + 0.2, "{:?}", report.io);
+    assert!(report.io.brier.unwrap() < report.io.baseline_brier.unwrap());
+    let verdicts = report.verdicts();
+    assert_eq!(verdicts[3], ("IO".to_string(), Verdict::Ahead));
+
+    let io_of = |taskname: &str| {
+        let mut task = task("jedi-run", "AnalysisBase-24.2.35");
+        task.taskname = taskname.into();
+        task.prodsourcelabel = "user".into();
+        predictor.predict(&task).io.unwrap()
+    };
+    let lite = io_of("user.ana.DAOD_PHYSLITE.v1");
+    let phys = io_of("user.ana.DAOD_PHYS.v1");
+    let unnamed = io_of("user.ana.v1");
+    assert!(lite.high && lite.probability_high > 0.8, "{lite:?}");
+    assert!(!phys.high && phys.probability_high < 0.2, "{phys:?}");
+    assert!(
+        (0.25..0.75).contains(&unnamed.probability_high),
+        "{unnamed:?}"
+    );
+}
+
 #[test]
 fn degenerate_inputs_give_flags_or_clear_errors_never_panics() {
     // Empty.
@@ -243,7 +314,7 @@ fn degenerate_inputs_give_flags_or_clear_errors_never_panics() {
 
     // NaN and negative inputs and unseen categories at prediction time are flagged.
     let odd = pandaops::predict::TaskInputs {
-        taskname: String::new(),
+        taskname: "user.jdoe.700001.DAOD_PHYSLITE.ana.v1".into(),
         prodsourcelabel: "test".into(),
         processingtype: "athena-trf".into(),
         transhome: "Gaudi-1".into(),
@@ -261,7 +332,8 @@ fn degenerate_inputs_give_flags_or_clear_errors_never_panics() {
         "dataset_count is infinite",
         "neither managed nor user",
         "\"athena-trf\" was not seen in training",
-        "\"others\" was not seen in training",
+        "framework \"others\" was not seen in training",
+        "data format \"DAOD_PHYSLITE\" was not seen in training",
     ] {
         assert!(flags.contains(expected), "{expected:?} not in {flags}");
     }
@@ -343,7 +415,7 @@ fn the_model_file_round_trips_and_asks_to_retrain_when_incompatible() {
     let text = fs::read_to_string(&path).unwrap();
     fs::write(
         &path,
-        text.replacen("\"format_version\":1", "\"format_version\":99", 1),
+        text.replacen("\"format_version\":2", "\"format_version\":99", 1),
     )
     .unwrap();
     let error = store::load(&path).unwrap_err().to_string();
@@ -393,11 +465,10 @@ fn train_from_demo_then_eval_shows_the_model_ahead_of_the_baseline() {
     ] {
         assert!(out.contains(header), "{header} missing in\n{out}");
     }
-    // On the demo the IO class of analysis tasks hangs on per-task noise no feature carries,
-    // so the model can at best draw level with the per-type majority there.
+    // IO ahead means a higher accuracy and a lower Brier score; on the demo the data format an
+    // analysis task names carries what the per-type majority cannot see.
     assert!(
-        out.contains("RAMCOUNT ahead, CTIME ahead, CPU_EFF ahead, IO ahead")
-            || out.contains("RAMCOUNT ahead, CTIME ahead, CPU_EFF ahead, IO level"),
+        out.contains("RAMCOUNT ahead, CTIME ahead, CPU_EFF ahead, IO ahead"),
         "{out}"
     );
 
@@ -469,7 +540,9 @@ fn train_from_a_saved_tasks_response() {
     fs::write(&file, saved_tasks_answer()).unwrap();
 
     let file = file.display().to_string();
-    let (code, out, err) = home.run(&["model", "train", "--from", &file, "--trees", "8"]);
+    // 24 trees: with 8, whether the CTIME model beat the baseline on these 600 tasks hung on
+    // the forest's seed (R² 0.900 to 0.948 over seeds 0 to 9, the baseline's 0.913).
+    let (code, out, err) = home.run(&["model", "train", "--from", &file, "--trees", "24"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("trained on 600 tasks"), "{out}");
     assert!(err.contains("record 601: no jeditaskid"), "{err}");

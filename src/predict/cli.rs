@@ -501,6 +501,7 @@ pub fn format_report(report: &Report) -> String {
     out.push_str(&format!(
         "\nbaseline: median per processing type (IO: majority class per processing type, its \
          share of high as the probability)\n\
+         ahead: a lower MAE and a higher R² (IO: a higher accuracy and a lower Brier score)\n\
          model against the baseline: {}\n",
         verdicts.join(", ")
     ));

@@ -96,10 +96,53 @@ pub fn process_key(taskname: &str) -> Option<String> {
     (production && parts.next().is_some() && !key.is_empty()).then(|| key.to_string())
 }
 
+/// Data format families a task name may carry; a name naming none of them is `others`.
+/// `DAOD` stands for every derivation but the two common analysis formats.
+pub const KEPT_FORMATS: [&str; 9] = [
+    "EVNT",
+    "HITS",
+    "RDO",
+    "ESD",
+    "AOD",
+    "DAOD_PHYS",
+    "DAOD_PHYSLITE",
+    "DAOD",
+    "NTUP",
+];
+
+/// The data format a task name carries, known when the task is defined: the first format named
+/// by one of its dot- or underscore-separated words (`DAOD_<name>` and `NTUP_<name>` take the
+/// word after them), or `others`. Production names carry the format they write
+/// (`mc23_13p6TeV.<DSID>.<physics short>.deriv.DAOD_PHYS.<tags>`); analysis names usually carry
+/// the dataset they read, and the IO of an analysis hangs on the size of its input's events (a
+/// few kB for PHYSLITE, tens for PHYS, hundreds for AOD).
+pub fn data_format_bucket(taskname: &str) -> &'static str {
+    let mut words = taskname.split(['.', '_']);
+    while let Some(word) = words.next() {
+        let family = match word {
+            "EVNT" => "EVNT",
+            "HITS" => "HITS",
+            "RDO" => "RDO",
+            "ESD" => "ESD",
+            "AOD" => "AOD",
+            "NTUP" => "NTUP",
+            "DAOD" => match words.next() {
+                Some("PHYS") => "DAOD_PHYS",
+                Some("PHYSLITE") => "DAOD_PHYSLITE",
+                _ => "DAOD",
+            },
+            _ => continue,
+        };
+        return family;
+    }
+    OTHERS
+}
+
 /// The fields a prediction reads, as numbers that may be anything a source sent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskInputs {
-    /// Only its physics-process part is read (see [`process_key`]).
+    /// Only its physics process and data format are read (see [`process_key`] and
+    /// [`data_format_bucket`]).
     pub taskname: String,
     pub prodsourcelabel: String,
     pub processingtype: String,
@@ -146,6 +189,8 @@ pub struct Features {
     pub production: bool,
     pub processing_type: &'static str,
     pub framework: &'static str,
+    /// The data format family named in the task name (see [`data_format_bucket`]).
+    pub data_format: &'static str,
     /// The physics process named in the task name, when it names one.
     pub process: Option<String>,
     /// One plain sentence per oddity.
@@ -237,6 +282,7 @@ impl Features {
             production,
             processing_type,
             framework,
+            data_format: data_format_bucket(names.taskname),
             process: process_key(names.taskname),
             flags,
             eligible,
@@ -411,14 +457,21 @@ pub fn column_names() -> Vec<String> {
             .chain([&OTHERS])
             .map(|family| format!("framework={family}")),
     );
+    names.extend(
+        KEPT_FORMATS
+            .iter()
+            .chain([&OTHERS])
+            .map(|format| format!("format={format}")),
+    );
     names
 }
 
 /// How many numbers [`encode`] writes.
-pub const ENCODED_WIDTH: usize = 8 + KEPT_PROCESSING_TYPES.len() + 1 + KEPT_FRAMEWORKS.len() + 1;
+pub const ENCODED_WIDTH: usize =
+    8 + KEPT_PROCESSING_TYPES.len() + 1 + KEPT_FRAMEWORKS.len() + 1 + KEPT_FORMATS.len() + 1;
 
 /// The numbers the forests read: scaled counts, the process's CPU factor (see
-/// [`ProcessFactors`]), then one-hot processing type and framework.
+/// [`ProcessFactors`]), then one-hot processing type, framework and data format.
 pub fn encode(features: &Features, fill: &Imputation, process_factor: f64) -> Vec<f64> {
     let n_files = features.n_files.unwrap_or(fill.n_files);
     let total_events = features.total_events.unwrap_or(fill.total_events);
@@ -448,6 +501,13 @@ pub fn encode(features: &Features, fill: &Imputation, process_factor: f64) -> Ve
     }
     for family in KEPT_FRAMEWORKS.iter().chain([&OTHERS]) {
         row.push(if *family == features.framework {
+            1.0
+        } else {
+            0.0
+        });
+    }
+    for format in KEPT_FORMATS.iter().chain([&OTHERS]) {
+        row.push(if *format == features.data_format {
             1.0
         } else {
             0.0
@@ -534,6 +594,40 @@ mod tests {
         assert_eq!(process_key("user.jdoe.700001.ana.v1"), None);
         assert_eq!(process_key("mc23.short"), None);
         assert_eq!(process_key(""), None);
+    }
+
+    #[test]
+    fn the_data_format_is_read_from_production_and_analysis_names() {
+        let cases = [
+            (
+                "mc23_13p6TeV.700001.Sh_ttbar.deriv.DAOD_PHYS.e1_s2_r3_p4",
+                "DAOD_PHYS",
+            ),
+            (
+                "mc23_13p6TeV.700001.Sh_ttbar.deriv.DAOD_PHYSLITE.e1_p4",
+                "DAOD_PHYSLITE",
+            ),
+            (
+                "data24_13p6TeV.00480000.physics_Main.deriv.DAOD_FTAG1.r1_p2",
+                "DAOD",
+            ),
+            ("mc23_13p6TeV.700001.Sh_ttbar.simul.HITS.e1_s2", "HITS"),
+            ("mc23_13p6TeV.700001.Sh_ttbar.evgen.EVNT.e1", "EVNT"),
+            ("mc23_13p6TeV.700001.Sh_ttbar.digit.RDO.e1_s2_r3", "RDO"),
+            (
+                "user.jdoe.700001.DAOD_PHYSLITE.Zmumu_ntuple.v2",
+                "DAOD_PHYSLITE",
+            ),
+            ("user.jdoe.Zmumu_ntuple_DAOD_PHYS_v2.20260101", "DAOD_PHYS"),
+            ("user.jdoe.data24_13p6TeV.00480000.AOD.tau_fakes_v1", "AOD"),
+            ("user.jdoe.NTUP_PILEUP.v1", "NTUP"),
+            ("user.jdoe.Zmumu_ntuple_v2.20260101", OTHERS),
+            ("user.jdoe.AODfix.v1", OTHERS),
+            ("", OTHERS),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(data_format_bucket(name), expected, "{name}");
+        }
     }
 
     #[test]

@@ -2,10 +2,11 @@
 //! job runs, each with a calibrated band, plus the replay of JEDI's scout rules on job records.
 //!
 //! The features follow the published PanDA pipeline (files, events, datasets, production or
-//! analysis, processing type, framework, cores); the models are smartcore random forests with
-//! split-conformal bands. Training uses tasks that ran to an end, ordered by creation time: the
-//! oldest fit the forests, the next calibrate the bands, the newest measure the result against a
-//! baseline (the median per processing type).
+//! analysis, processing type, framework, cores), with the physics process and the data format
+//! that a task name carries; the models are smartcore random forests with split-conformal bands.
+//! Training uses tasks that ran to an end, ordered by creation time: the oldest fit the forests,
+//! the next calibrate the bands, the newest measure the result against a baseline (the median
+//! per processing type).
 //!
 //! Limitation: the requested CPU time unit (`cpuTimeUnit`) is not a feature. In finished-task
 //! records JEDI has rewritten it from the scouted value (below 10 HS06·s it becomes

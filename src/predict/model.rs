@@ -3,9 +3,12 @@
 //!
 //! The four forests read the same task features and are not chained: feeding one model's
 //! prediction into the next passes its errors on, and the forests see the same inputs anyway.
-//! The IO class comes from a forest over log IO intensity: its class is the side of 500 kB/s the
-//! prediction falls on, and its probability counts how many calibration residuals would carry the
-//! prediction over the line, which makes it calibrated on data like the calibration set.
+//! The IO class comes from a forest over the class itself (1 high, 0 low) with big leaves: the
+//! share of high among the training tasks a task lands with is a raw probability, corrected per
+//! tenth of probability by how far the calibration tasks' observed share of high differed from
+//! their raw probability, which makes it calibrated on data like the calibration set. The class
+//! is the side of one half that probability is on; a forest over log IO intensity gives the kB/s
+//! value and its band.
 //!
 //! Nothing here panics: a fit smartcore refuses is a `TrainError` naming the target; a
 //! prediction smartcore refuses is "no prediction: <reason>" for that target only.
@@ -238,6 +241,7 @@ pub struct Predictor {
     process_factors: ProcessFactors,
     seen_processing_types: Vec<String>,
     seen_frameworks: Vec<String>,
+    seen_data_formats: Vec<String>,
     nominal_coverage: f64,
     ramcount: BandedForest,
     cputime: BandedForest,
@@ -296,7 +300,9 @@ impl Report {
     }
 
     /// Per target, how the model compares with the baseline: ahead with a lower MAE and a
-    /// higher R² (IO: a higher accuracy), level with the same IO accuracy, else behind.
+    /// higher R², else behind. IO is ahead with a higher accuracy and a lower Brier score (its
+    /// probability must be better too, as the console shows it), level with the same accuracy
+    /// and a Brier score no worse, else behind.
     pub fn verdicts(&self) -> Vec<(String, Verdict)> {
         let lower = |model: Option<f64>, baseline: Option<f64>| match (model, baseline) {
             (Some(model), Some(baseline)) => model < baseline,
@@ -319,9 +325,14 @@ impl Report {
                 (target.target.clone(), verdict)
             })
             .collect();
+        let brier_no_worse = match (self.io.brier, self.io.baseline_brier) {
+            (Some(model), Some(baseline)) => model <= baseline,
+            _ => false,
+        };
+        let brier_lower = lower(self.io.brier, self.io.baseline_brier);
         let io = match (self.io.model_accuracy, self.io.baseline_accuracy) {
-            (Some(model), Some(baseline)) if model > baseline => Verdict::Ahead,
-            (Some(model), Some(baseline)) if model == baseline => Verdict::Level,
+            (Some(model), Some(baseline)) if model > baseline && brier_lower => Verdict::Ahead,
+            (Some(model), Some(baseline)) if model >= baseline && brier_no_worse => Verdict::Level,
             _ => Verdict::Behind,
         };
         verdicts.push(("IO".to_string(), io));
@@ -595,6 +606,12 @@ pub fn train(
         .collect();
     seen_frameworks.sort();
     seen_frameworks.dedup();
+    let mut seen_data_formats: Vec<String> = train_rows
+        .iter()
+        .map(|p| p.features.data_format.to_string())
+        .collect();
+    seen_data_formats.sort();
+    seen_data_formats.dedup();
     let neighbours = thin(train_rows, KEPT_NEIGHBOURS)
         .iter()
         .map(|p| Neighbour {
@@ -622,6 +639,7 @@ pub fn train(
         process_factors,
         seen_processing_types,
         seen_frameworks,
+        seen_data_formats,
         nominal_coverage: NOMINAL_COVERAGE,
         ramcount,
         cputime,
@@ -849,6 +867,16 @@ impl Predictor {
                 features.framework
             ));
         }
+        if !self
+            .seen_data_formats
+            .iter()
+            .any(|format| format == features.data_format)
+        {
+            flags.push(format!(
+                "data format {:?} was not seen in training",
+                features.data_format
+            ));
+        }
         flags
     }
 
@@ -1051,6 +1079,33 @@ mod tests {
         let items: Vec<u32> = (0..10).collect();
         assert_eq!(thin(&items, 20).len(), 10);
         assert_eq!(thin(&items, 3), vec![0, 3, 6]);
+    }
+
+    #[test]
+    fn io_is_ahead_only_with_a_better_accuracy_and_a_better_brier_score() {
+        let report = |accuracy: f64, brier: f64| Report {
+            source: String::new(),
+            trained_at: String::new(),
+            rows_train: 0,
+            rows_calibration: 0,
+            rows_test: 100,
+            rows_skipped: 0,
+            targets: Vec::new(),
+            io: IoReport {
+                rows: 100,
+                model_accuracy: Some(accuracy),
+                baseline_accuracy: Some(0.9),
+                brier: Some(brier),
+                baseline_brier: Some(0.05),
+                coverage: None,
+            },
+        };
+        let io = |accuracy, brier| report(accuracy, brier).verdicts()[0].1;
+        assert_eq!(io(0.95, 0.04), Verdict::Ahead);
+        assert_eq!(io(0.95, 0.06), Verdict::Behind);
+        assert_eq!(io(0.90, 0.05), Verdict::Level);
+        assert_eq!(io(0.90, 0.06), Verdict::Behind);
+        assert_eq!(io(0.85, 0.01), Verdict::Behind);
     }
 
     #[test]

@@ -15,8 +15,9 @@ use crate::config::Paths;
 
 /// The model file's name in the data folder.
 pub const MODEL_FILE_NAME: &str = "models.json";
-/// Bumped whenever the stored structure changes.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the stored structure or the encoding of the features changes (2: the data
+/// format named in the task name became a feature).
+pub const FORMAT_VERSION: u32 = 2;
 /// smartcore changes its fitted-tree layout between series; a file of another series is refitted.
 pub const SMARTCORE_SERIES: &str = "0.7";
 const FORMAT_NAME: &str = "pandaops-models";

@@ -55,21 +55,49 @@ struct Profile {
     /// Memory per core when the payload runs on a single core; AthenaMP shares memory across
     /// workers, so eight-core jobs need less per core.
     ram_single_core_mb: f64,
-    /// CPU per event for an average input, before the per-file start-up cost.
-    cputime_hs06s_per_event: f64,
     /// Start-up cost of a job (configuration, conditions, geometry), spread over its events.
     startup_hs06s_per_file: f64,
     /// How strongly the physics process changes the CPU per event (0 = not at all).
     complexity_exponent: f64,
     cpu_efficiency_pct: f64,
-    /// Data read and written per event, which with the CPU per event sets the I/O intensity.
-    event_size_kb: f64,
+    /// The formats its tasks read, one drawn per task by share: production reads one format,
+    /// analysis several. Never empty.
+    inputs: &'static [Input],
     n_files: (u64, u64),
     events_per_file: (u64, u64),
     datasets: (u64, u64),
     /// Jobs running at once for a task of 1000 files.
     jobs_per_1000_files: f64,
 }
+
+/// A data format a kind of work reads, with its share among the tasks of that kind. The data
+/// read and written per event and the CPU per event set a task's I/O intensity. For analysis
+/// they differ by format: PHYSLITE carries calibrated objects in about 10 kB an event and is read
+/// fast, PHYS needs the calibrations run on its 50 kB, AOD is hundreds of kB.
+struct Input {
+    format: &'static str,
+    share: u32,
+    /// Data read and written per event.
+    event_size_kb: f64,
+    /// CPU per event for an average task, before the per-file start-up cost and the physics
+    /// process or the analysis code's own spread.
+    cputime_hs06s_per_event: f64,
+}
+
+/// What a work without inputs would read; no profile is without them.
+const FALLBACK_INPUT: Input = Input {
+    format: "AOD",
+    share: 1,
+    event_size_kb: 300.0,
+    cputime_hs06s_per_event: 1.0,
+};
+
+/// Analysis tasks whose name carries their input dataset's format; the others name only the
+/// analysis, so their format is in the data but not in anything known at definition time.
+const NAMED_INPUT_SHARE: f64 = 0.8;
+/// Mixed into a task's id to seed the draws of what an analysis task reads. A generator of the
+/// task's own leaves every other draw of the world where it was.
+const INPUT_SEED_SALT: u64 = 0x696e_7075_745f_6677;
 
 const PROFILES: [(Work, Profile); 9] = [
     (
@@ -81,11 +109,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("AthGeneration-23.6.31", 3), ("AthGeneration-23.6.34", 2)],
             multicore_probability: 0.25,
             ram_single_core_mb: 1500.0,
-            cputime_hs06s_per_event: 70.0,
             startup_hs06s_per_file: 3000.0,
             complexity_exponent: 1.0,
             cpu_efficiency_pct: 93.0,
-            event_size_kb: 8.0,
+            inputs: &[Input {
+                format: "TXT",
+                share: 1,
+                event_size_kb: 8.0,
+                cputime_hs06s_per_event: 70.0,
+            }],
             n_files: (20, 500),
             events_per_file: (5000, 20000),
             datasets: (1, 1),
@@ -101,11 +133,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("AthSimulation-23.0.44", 5), ("Athena-23.0.63", 2)],
             multicore_probability: 0.95,
             ram_single_core_mb: 2800.0,
-            cputime_hs06s_per_event: 450.0,
             startup_hs06s_per_file: 6000.0,
             complexity_exponent: 0.3,
             cpu_efficiency_pct: 94.0,
-            event_size_kb: 900.0,
+            inputs: &[Input {
+                format: "EVNT",
+                share: 1,
+                event_size_kb: 900.0,
+                cputime_hs06s_per_event: 450.0,
+            }],
             n_files: (50, 2000),
             events_per_file: (1000, 10000),
             datasets: (1, 1),
@@ -121,11 +157,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("Athena-24.0.53", 3), ("Athena-24.0.60", 1)],
             multicore_probability: 0.9,
             ram_single_core_mb: 3900.0,
-            cputime_hs06s_per_event: 55.0,
             startup_hs06s_per_file: 15000.0,
             complexity_exponent: 0.0,
             cpu_efficiency_pct: 82.0,
-            event_size_kb: 2500.0,
+            inputs: &[Input {
+                format: "HITS",
+                share: 1,
+                event_size_kb: 2500.0,
+                cputime_hs06s_per_event: 55.0,
+            }],
             n_files: (100, 2000),
             events_per_file: (1000, 2000),
             datasets: (3, 3),
@@ -141,11 +181,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("Athena-24.0.53", 4), ("Athena-24.0.60", 2)],
             multicore_probability: 0.95,
             ram_single_core_mb: 3400.0,
-            cputime_hs06s_per_event: 110.0,
             startup_hs06s_per_file: 12000.0,
             complexity_exponent: 0.1,
             cpu_efficiency_pct: 86.0,
-            event_size_kb: 1900.0,
+            inputs: &[Input {
+                format: "RDO",
+                share: 1,
+                event_size_kb: 1900.0,
+                cputime_hs06s_per_event: 110.0,
+            }],
             n_files: (100, 3000),
             events_per_file: (1000, 5000),
             datasets: (1, 1),
@@ -161,11 +205,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("Athena-24.0.53", 1)],
             multicore_probability: 1.0,
             ram_single_core_mb: 3600.0,
-            cputime_hs06s_per_event: 120.0,
             startup_hs06s_per_file: 12000.0,
             complexity_exponent: 0.0,
             cpu_efficiency_pct: 84.0,
-            event_size_kb: 1400.0,
+            inputs: &[Input {
+                format: "RAW",
+                share: 1,
+                event_size_kb: 1400.0,
+                cputime_hs06s_per_event: 120.0,
+            }],
             n_files: (500, 5000),
             events_per_file: (5000, 50000),
             datasets: (1, 3),
@@ -181,11 +229,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("AthDerivation-24.0.30", 5), ("Athena-25.0.12", 1)],
             multicore_probability: 0.7,
             ram_single_core_mb: 2500.0,
-            cputime_hs06s_per_event: 1.8,
             startup_hs06s_per_file: 3000.0,
             complexity_exponent: 0.1,
             cpu_efficiency_pct: 78.0,
-            event_size_kb: 330.0,
+            inputs: &[Input {
+                format: "AOD",
+                share: 1,
+                event_size_kb: 330.0,
+                cputime_hs06s_per_event: 1.8,
+            }],
             n_files: (50, 3000),
             events_per_file: (10000, 100000),
             datasets: (1, 1),
@@ -201,11 +253,15 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("Athena-24.0.53", 2), ("AthDerivation-24.0.30", 2)],
             multicore_probability: 0.05,
             ram_single_core_mb: 1600.0,
-            cputime_hs06s_per_event: 0.35,
             startup_hs06s_per_file: 300.0,
             complexity_exponent: 0.0,
             cpu_efficiency_pct: 70.0,
-            event_size_kb: 300.0,
+            inputs: &[Input {
+                format: "AOD",
+                share: 1,
+                event_size_kb: 300.0,
+                cputime_hs06s_per_event: 0.35,
+            }],
             n_files: (20, 500),
             events_per_file: (500, 5000),
             datasets: (1, 1),
@@ -221,11 +277,35 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("AnalysisBase-24.2.35", 4), ("AnalysisBase-25.2.15", 2)],
             multicore_probability: 0.0,
             ram_single_core_mb: 1500.0,
-            cputime_hs06s_per_event: 0.3,
             startup_hs06s_per_file: 1000.0,
             complexity_exponent: 0.0,
             cpu_efficiency_pct: 72.0,
-            event_size_kb: 15.0,
+            inputs: &[
+                Input {
+                    format: "DAOD_PHYSLITE",
+                    share: 5,
+                    event_size_kb: 10.0,
+                    cputime_hs06s_per_event: 0.05,
+                },
+                Input {
+                    format: "DAOD_PHYS",
+                    share: 4,
+                    event_size_kb: 50.0,
+                    cputime_hs06s_per_event: 1.0,
+                },
+                Input {
+                    format: "DAOD_FTAG1",
+                    share: 1,
+                    event_size_kb: 100.0,
+                    cputime_hs06s_per_event: 1.0,
+                },
+                Input {
+                    format: "DAOD_SUSY5",
+                    share: 1,
+                    event_size_kb: 40.0,
+                    cputime_hs06s_per_event: 1.0,
+                },
+            ],
             n_files: (5, 2000),
             events_per_file: (20000, 200000),
             datasets: (1, 25),
@@ -241,11 +321,29 @@ const PROFILES: [(Work, Profile); 9] = [
             frameworks: &[("Athena-24.0.53", 2), ("AthAnalysis-24.2.35", 3)],
             multicore_probability: 0.15,
             ram_single_core_mb: 2200.0,
-            cputime_hs06s_per_event: 4.0,
             startup_hs06s_per_file: 1000.0,
             complexity_exponent: 0.0,
             cpu_efficiency_pct: 76.0,
-            event_size_kb: 60.0,
+            inputs: &[
+                Input {
+                    format: "AOD",
+                    share: 3,
+                    event_size_kb: 400.0,
+                    cputime_hs06s_per_event: 4.0,
+                },
+                Input {
+                    format: "DAOD_PHYS",
+                    share: 3,
+                    event_size_kb: 50.0,
+                    cputime_hs06s_per_event: 2.0,
+                },
+                Input {
+                    format: "DAOD_FTAG1",
+                    share: 1,
+                    event_size_kb: 100.0,
+                    cputime_hs06s_per_event: 2.0,
+                },
+            ],
             n_files: (10, 500),
             events_per_file: (5000, 50000),
             datasets: (1, 10),
@@ -262,6 +360,21 @@ impl Work {
 
     fn is_user(self) -> bool {
         matches!(self, Work::UserRun | Work::UserAthena)
+    }
+
+    /// What a task of this work reads, drawn by share from the task's own generator.
+    fn input(self, rng: &mut fastrand::Rng) -> &'static Input {
+        let inputs = self.profile().inputs;
+        let total: u32 = inputs.iter().map(|input| input.share).sum();
+        let mut ticket = rng.u32(..total.max(1));
+        for input in inputs {
+            if ticket < input.share {
+                return input;
+            }
+            ticket -= input.share;
+        }
+        // Every profile lists at least one input; this only answers for an empty list.
+        &FALLBACK_INPUT
     }
 
     fn pick(rng: &mut fastrand::Rng) -> Work {
@@ -568,7 +681,19 @@ impl TaskBook {
             Work::Reprocessing => production.reprocessing.clone(),
             _ => production.monte_carlo.clone(),
         };
-        let taskname = task_name(rng, scenario, work, &sample, &username, clock.at(created));
+        let mut input_rng = fastrand::Rng::with_seed(jeditaskid ^ INPUT_SEED_SALT);
+        let input = work.input(&mut input_rng);
+        let named_input =
+            (work.is_user() && input_rng.f64() < NAMED_INPUT_SHARE).then_some(input.format);
+        let taskname = task_name(
+            rng,
+            scenario,
+            work,
+            &sample,
+            &username,
+            clock.at(created),
+            named_input,
+        );
 
         let complexity = if work.is_user() {
             // Users' own code varies far more than production transforms.
@@ -581,6 +706,7 @@ impl TaskBook {
         let (resources, preset_cputime) = scouted_resources(
             rng,
             profile,
+            input,
             &transhome,
             corecount,
             events_per_file,
@@ -725,6 +851,9 @@ fn new_sample(rng: &mut fastrand::Rng, scenario: &Scenario, index: u64) -> McSam
     }
 }
 
+/// A task's name. Production names carry the format they write; an analysis name carries the
+/// format it reads when `input_format` is given, as users who name their task after its input
+/// dataset do.
 fn task_name(
     rng: &mut fastrand::Rng,
     scenario: &Scenario,
@@ -732,6 +861,7 @@ fn task_name(
     sample: &McSample,
     username: &str,
     created: Timestamp,
+    input_format: Option<&str>,
 ) -> String {
     let mc = |step: &str, format: &str, tags: &str| {
         format!(
@@ -772,15 +902,24 @@ fn task_name(
         }
         Work::UserRun => {
             let analysis = scenario.user.analyses.pick(rng);
-            if rng.bool() {
-                format!("user.{username}.{analysis}_v{version}.{date}")
-            } else {
-                format!("user.{username}.{}.{analysis}.v{version}", sample.dsid)
+            let dsid = sample.dsid;
+            match (rng.bool(), input_format) {
+                (true, None) => format!("user.{username}.{analysis}_v{version}.{date}"),
+                (true, Some(input)) => {
+                    format!("user.{username}.{analysis}_{input}_v{version}.{date}")
+                }
+                (false, None) => format!("user.{username}.{dsid}.{analysis}.v{version}"),
+                (false, Some(input)) => {
+                    format!("user.{username}.{dsid}.{input}.{analysis}.v{version}")
+                }
             }
         }
         Work::UserAthena => {
             let analysis = scenario.user.analyses.pick(rng);
-            format!("user.{username}.{project}.{run:08}.{analysis}_athena_v{version}.{date}")
+            let input = input_format
+                .map(|input| format!("{input}."))
+                .unwrap_or_default();
+            format!("user.{username}.{project}.{run:08}.{input}{analysis}_athena_v{version}.{date}")
         }
     }
 }
@@ -788,12 +927,13 @@ fn task_name(
 /// What the scouts will measure, and the cpuTime the requester preset before scouting.
 ///
 /// Memory depends on the work, the framework family, the cores and (weakly) the events per file;
-/// CPU per event on the work, the physics process and the start-up cost spread over the events of
-/// a file; efficiency on the work and the cores; I/O intensity on the data per event over the CPU
-/// time per event.
+/// CPU per event on the input, the physics process (or the analysis code) and the start-up cost
+/// spread over the events of a file; efficiency on the work and the cores; I/O intensity on the
+/// input's data per event over the CPU time per event.
 fn scouted_resources(
     rng: &mut fastrand::Rng,
     profile: &Profile,
+    input: &Input,
     transhome: &str,
     corecount: u32,
     events_per_file: u64,
@@ -808,7 +948,7 @@ fn scouted_resources(
         * lognormal(rng, 0.10);
     let ramcount_mb_per_core = ram.round().max(300.0);
 
-    let expected_cputime = profile.cputime_hs06s_per_event * complexity
+    let expected_cputime = input.cputime_hs06s_per_event * complexity
         + profile.startup_hs06s_per_file / events_per_file.max(1) as f64;
     let measured_cputime = expected_cputime * lognormal(rng, 0.12);
     // JEDI rounds up; small values are stored in milli-HS06 s per event.
@@ -828,7 +968,7 @@ fn scouted_resources(
     let cpu_efficiency_pct = efficiency.round();
 
     let seconds_per_event = (cputime_hs06s_per_event / HS06_PER_CORE).max(1e-3);
-    let io = profile.event_size_kb / seconds_per_event
+    let io = input.event_size_kb / seconds_per_event
         * (cpu_efficiency_pct / 100.0)
         * lognormal(rng, 0.25);
     let io_intensity_kb_per_s = io.clamp(0.5, 8000.0).round().max(1.0);
@@ -1175,8 +1315,24 @@ mod tests {
         let mut simul_ram = 0.0;
         let mut merge_ram = 0.0;
         for _ in 0..200 {
-            let (s, _) = scouted_resources(&mut rng, simul, "AthSimulation-23.0.44", 8, 5000, 1.0);
-            let (m, _) = scouted_resources(&mut rng, merge, "Athena-24.0.53", 1, 2000, 1.0);
+            let (s, _) = scouted_resources(
+                &mut rng,
+                simul,
+                &simul.inputs[0],
+                "AthSimulation-23.0.44",
+                8,
+                5000,
+                1.0,
+            );
+            let (m, _) = scouted_resources(
+                &mut rng,
+                merge,
+                &merge.inputs[0],
+                "Athena-24.0.53",
+                1,
+                2000,
+                1.0,
+            );
             simul_ram += s.ramcount_mb_per_core;
             merge_ram += m.ramcount_mb_per_core;
             assert!(s.cputime_hs06s_per_event > 300.0 && s.cputime_hs06s_per_event < 1000.0);
@@ -1226,6 +1382,51 @@ mod tests {
             }
         }
         assert!(exhausted > 0);
+    }
+
+    #[test]
+    fn analysis_names_carry_the_format_their_io_depends_on() {
+        use crate::predict::features::data_format_bucket;
+
+        let tasks =
+            super::super::history::ended_tasks(4, Timestamp::UNIX_EPOCH, 1500, &mut |_, _| {});
+        let analysis: Vec<&Task> = tasks
+            .iter()
+            .filter(|task| task.processingtype == "jedi-run")
+            .collect();
+        let high_share = |format: &str| {
+            let named: Vec<&&Task> = analysis
+                .iter()
+                .filter(|task| data_format_bucket(&task.taskname) == format)
+                .collect();
+            let high = named
+                .iter()
+                .filter(|task| task.io_intensity_kb_per_s.is_some_and(|io| io > 500.0))
+                .count();
+            (named.len(), high as f64 / named.len().max(1) as f64)
+        };
+        let (lite, lite_high) = high_share("DAOD_PHYSLITE");
+        let (phys, phys_high) = high_share("DAOD_PHYS");
+        let (unnamed, _) = high_share("others");
+        assert!(
+            lite > 30 && phys > 30 && unnamed > 10,
+            "{lite} {phys} {unnamed}"
+        );
+        assert!(lite_high > 0.8, "{lite_high}");
+        assert!(phys_high < 0.4, "{phys_high}");
+        let named_share = 1.0 - unnamed as f64 / analysis.len() as f64;
+        assert!((0.7..0.9).contains(&named_share), "{named_share}");
+        for task in &analysis {
+            assert!(task.taskname.starts_with("user."), "{}", task.taskname);
+        }
+    }
+
+    #[test]
+    fn every_kind_of_work_reads_something() {
+        for (work, profile) in &PROFILES {
+            let shares: u32 = profile.inputs.iter().map(|input| input.share).sum();
+            assert!(shares > 0, "{work:?}");
+        }
     }
 
     #[test]
