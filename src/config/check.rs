@@ -332,10 +332,50 @@ fn source_problems(config: &Config, locator: &Locator<'_>, document: &DeTable<'_
             (false, false) => problems.push(locator.invalid_value(
                 document,
                 &path("url"),
-                "either a path or a url, not both",
+                "expected either a path or a url, not both",
                 None,
             )),
             _ => {}
+        }
+    }
+    for (index, source) in sources.bigpanda.iter().enumerate() {
+        let path = |key: &str| ["sources", "bigpanda", &index.to_string(), key].map(str::to_owned);
+        for (key, filter) in [
+            ("task_filter", &source.task_filter),
+            ("job_filter", &source.job_filter),
+        ] {
+            if !is_query_string(filter) {
+                problems.push(locator.invalid_value(
+                    document,
+                    &path(key),
+                    "expected a query string of name=value pairs joined by &, such as \"tasktype=prod&campaign=MC23*\" (BigPanDA refuses an empty value)",
+                    None,
+                ));
+            }
+        }
+    }
+    for (index, source) in sources.panda.iter().enumerate() {
+        let path = |key: &str| ["sources", "panda", &index.to_string(), key].map(str::to_owned);
+        if crate::sources::panda::check_filter(&source.task_filter).is_err() {
+            problems.push(locator.invalid_value(
+                document,
+                &path("task_filter"),
+                "expected a JSON object of field to text, such as '{\"status\": \"running|scouting\"}'",
+                None,
+            ));
+        }
+        for (key, word) in [("vo", &source.vo), ("role", &source.role)] {
+            let fits = word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+            if !fits {
+                problems.push(locator.invalid_value(
+                    document,
+                    &path(key),
+                    "expected letters, digits and - _ . only, such as \"atlas\" or \"production\"",
+                    None,
+                ));
+            }
         }
     }
     for (index, source) in sources.file.iter().enumerate() {
@@ -375,6 +415,17 @@ fn source_problems(config: &Config, locator: &Locator<'_>, document: &DeTable<'_
         }
     }
     problems
+}
+
+/// Empty, or `name=value` pairs joined by `&` (a leading `?` allowed), each with both parts.
+fn is_query_string(text: &str) -> bool {
+    let text = text.trim().trim_start_matches('?');
+    text.is_empty()
+        || text.split('&').all(|pair| {
+            pair.split_once('=').is_some_and(|(name, value)| {
+                !name.trim().is_empty() && !value.trim().is_empty() && !value.contains('=')
+            })
+        })
 }
 
 /// Where the key at `path` starts, or for an element of an array of tables, where it starts.
