@@ -506,7 +506,13 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 theme.status_bar
             },
         ),
-        None => Line::styled(fit(&hints(app), usize::from(left_width)), theme.status_bar),
+        None => Line::styled(
+            fit(
+                &hints(app, usize::from(left_width)),
+                usize::from(left_width),
+            ),
+            theme.status_bar,
+        ),
     };
     frame.render_widget(
         Paragraph::new(left),
@@ -526,7 +532,10 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 /// Key hints for the status line, from the live keymap.
-fn hints(app: &App) -> String {
+/// The key hints that fit in `width` cells. Help and quit are always kept, so a newcomer on a
+/// narrow terminal still learns how to find the rest and how to leave; the others are kept in
+/// order (the pane's own keys first) while they fit.
+fn hints(app: &App, width: usize) -> String {
     let hint = |context: Context, action: Action, label: &str| {
         app.keymap
             .first_key_label(context, action)
@@ -574,14 +583,28 @@ fn hints(app: &App) -> String {
         .into_iter()
         .flatten(),
     );
-    parts.extend(
-        [
-            hint(Context::Global, Action::FocusNext, "next pane"),
-            hint(Context::Global, Action::Quit, "quit"),
-        ]
-        .into_iter()
-        .flatten(),
-    );
-    parts.insert(0, String::new());
-    parts.join("  ")
+    let help = hint(Context::Global, Action::Help, "help");
+    let quit = hint(Context::Global, Action::Quit, "quit");
+    parts.extend(hint(Context::Global, Action::FocusNext, "next pane"));
+    parts.extend(quit.clone());
+    let kept_always = |part: &String| Some(part) == help.as_ref() || Some(part) == quit.as_ref();
+    // Two spaces lead and separate every hint.
+    let cost = |part: &String| text::width(part) + 2;
+    let mut room = width.saturating_sub(parts.iter().filter(|p| kept_always(p)).map(cost).sum());
+    // Once one hint does not fit, the later (less important) ones are left out too.
+    let mut full = false;
+    let shown: Vec<&String> = parts
+        .iter()
+        .filter(|part| {
+            if kept_always(part) {
+                return true;
+            }
+            full |= cost(part) > room;
+            if !full {
+                room -= cost(part);
+            }
+            !full
+        })
+        .collect();
+    shown.iter().map(|part| format!("  {part}")).collect()
 }
