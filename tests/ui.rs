@@ -2102,6 +2102,76 @@ fn a_refused_silence_says_why_in_one_line_and_the_form_comes_back_as_it_was() {
 }
 
 #[test]
+fn a_silence_from_an_alert_with_control_characters_matches_that_alert() {
+    use pandaops::app::silence::SilenceField;
+
+    let mut app = silence_app();
+    let raw = "Weird\u{1b}]0;x\u{7}";
+    let mut alerts = alerts();
+    alerts.push(alert(
+        "a5",
+        raw,
+        Severity::Critical,
+        AlertState::Active,
+        "a name with an OSC sequence",
+    ));
+    from_alertmanager(&mut app, "am", Feed::Alerts(alerts));
+    select_alert(&mut app, raw);
+    key(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "testing");
+
+    // Shown made visible, sent as the alert has it, so the silence matches the alert.
+    let form = app.silence_form.as_ref().expect("n opens the silence form");
+    assert_eq!(form.matchers[0].value.lines(), ["Weird␛]0;x\u{fffd}"]);
+    assert_eq!(form.matchers[0].matcher(), matcher("alertname", raw));
+    assert_eq!(
+        form.check,
+        Ok(
+            "until 2026-12-03 14:00:00 UTC (2h) · matches 1 of the 5 alert(s) of am shown now"
+                .to_string()
+        )
+    );
+    let screen = render_app(&app, 120, 40);
+    assert!(screen.contains("Weird␛]0;x\u{fffd}"), "{screen}");
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
+
+    // Edited to the text without its control characters, it matches nothing it came from: the
+    // check warns, and so does the question before sending.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(
+        app.silence_form.as_ref().map(|form| form.focus),
+        Some(SilenceField::Value(0))
+    );
+    clear_field(&mut app);
+    typed(&mut app, "Weird");
+    let form = app.silence_form.as_ref().expect("the form stays");
+    assert_eq!(form.matchers[0].matcher(), matcher("alertname", "Weird"));
+    assert_eq!(
+        form.check,
+        Err(format!(
+            "it does not match {raw}, the alert it was made from · until 2026-12-03 14:00:00 UTC \
+             (2h) · matches 0 of the 5 alert(s) of am shown now"
+        ))
+    );
+    assert!(
+        render_app(&app, 120, 40).contains("✗ it does not match Weird␛]0;x\u{fffd}, the alert")
+    );
+    ctrl(&mut app, 's');
+    let Some(pandaops::app::Dialog::NewSilence { lines, .. }) = &app.dialog else {
+        panic!("a whole silence is asked for even so")
+    };
+    assert_eq!(
+        lines[lines.len() - 2..],
+        [
+            "matches 0 of the 5 alert(s) of am shown now".to_string(),
+            format!("✗ it does not match {raw}, the alert it was made from"),
+        ]
+    );
+}
+
+#[test]
 fn the_silences_view_lists_silences_and_expires_one_after_asking() {
     let mut app = silence_app();
     key(&mut app, KeyCode::Char('v'));

@@ -6,6 +6,8 @@
 //! [`Effect`] that the event loop carries out off the UI task, and the Alertmanager's answer comes
 //! back as a [`super::Message`]. In read-only mode neither the form nor a question is offered.
 
+use std::collections::BTreeMap;
+
 use jiff::{SignedDuration, Timestamp};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Modifier, Style};
@@ -15,6 +17,7 @@ use crate::action::Action;
 use crate::domain::{Alert, AlertOrigin, AlertState, Matcher, PaneId, SilenceState};
 use crate::keymap::Context;
 use crate::sources::alertmanager::NewSilence;
+use crate::ui::text::sanitize;
 
 use super::edit::{clean_line, first_line, line_area, note_area};
 use super::rows::SilenceRow;
@@ -50,6 +53,10 @@ pub struct MatcherRow {
     /// Index into [`OPERATORS`].
     pub operator: usize,
     pub value: TextArea<'static>,
+    /// The alert's own value when the field cannot hold it as it is (control or invisible
+    /// characters): the field shows it made visible, and this is what is sent until the
+    /// operator edits the field.
+    pub label_value: Option<String>,
 }
 
 impl MatcherRow {
@@ -58,7 +65,39 @@ impl MatcherRow {
             name: line_area(name),
             operator,
             value: line_area(value),
+            label_value: None,
         }
+    }
+
+    /// A `name = value` matcher for one label of an alert. The value is shown as the screen
+    /// shows it elsewhere (ESC as `␛`), and kept whole when that differs from the value itself.
+    fn from_label(name: &str, value: &str) -> MatcherRow {
+        let shown = sanitize(value);
+        let label_value = (shown != value).then(|| value.to_string());
+        MatcherRow {
+            name: line_area(name),
+            operator: 0,
+            value: TextArea::new(vec![shown.into_owned()]),
+            label_value,
+        }
+    }
+
+    /// The value to match: the alert's own while the field still shows it unedited, else as
+    /// typed.
+    pub fn value_text(&self) -> String {
+        let typed = first_line(&self.value);
+        match &self.label_value {
+            Some(value) if sanitize(value) == typed => value.clone(),
+            _ => typed,
+        }
+    }
+
+    /// Whether the value sent differs from what the field shows: the alert's own value, with
+    /// characters the screen cannot show.
+    pub fn keeps_label_value(&self) -> bool {
+        self.label_value
+            .as_ref()
+            .is_some_and(|value| sanitize(value) == first_line(&self.value))
     }
 
     pub fn operator_text(&self) -> &'static str {
@@ -70,7 +109,7 @@ impl MatcherRow {
     pub fn matcher(&self) -> Matcher {
         Matcher {
             name: first_line(&self.name).trim().to_string(),
-            value: first_line(&self.value),
+            value: self.value_text(),
             is_regex: matches!(self.operator_text(), "=~" | "!~"),
             is_equal: matches!(self.operator_text(), "=" | "=~"),
         }
@@ -107,6 +146,9 @@ pub struct SilenceForm {
     pub alertmanager: String,
     pub alert_name: String,
     pub fingerprint: String,
+    /// The labels of the alert the form was opened on, to warn when the silence would not
+    /// silence it.
+    pub alert_labels: BTreeMap<String, String>,
     pub matchers: Vec<MatcherRow>,
     pub duration: TextArea<'static>,
     pub created_by: TextArea<'static>,
@@ -123,17 +165,18 @@ impl SilenceForm {
     pub fn open(alert: &Alert, alertmanager: &str, author: &str) -> SilenceForm {
         let mut matchers = Vec::new();
         if let Some(name) = alert.labels.get("alertname") {
-            matchers.push(MatcherRow::new("alertname", 0, name));
+            matchers.push(MatcherRow::from_label("alertname", name));
         }
         for (name, value) in &alert.labels {
             if name != "alertname" && !DESCRIPTIVE_LABELS.contains(&name.as_str()) {
-                matchers.push(MatcherRow::new(name, 0, value));
+                matchers.push(MatcherRow::from_label(name, value));
             }
         }
         let mut form = SilenceForm {
             alertmanager: alertmanager.to_string(),
             alert_name: alert.name.clone(),
             fingerprint: alert.fingerprint.clone(),
+            alert_labels: alert.labels.clone(),
             matchers,
             duration: line_area(DEFAULT_DURATION),
             created_by: line_area(author),
@@ -584,13 +627,25 @@ impl App {
             .iter()
             .filter(|alert| silence.matchers.iter().all(|m| m.matches(&alert.labels)))
             .count();
-        Ok(format!(
+        let summary = format!(
             "until {} ({}) · matches {matched} of the {} alert(s) of {} shown now",
             super::format::datetime(silence.ends_at),
             duration_text(silence.ends_at.as_second() - silence.starts_at.as_second()),
             alerts.len(),
             form.alertmanager
-        ))
+        );
+        // Sendable, but most likely not what was meant: the operator started from this alert.
+        if !silence
+            .matchers
+            .iter()
+            .all(|m| m.matches(&form.alert_labels))
+        {
+            return Err(format!(
+                "it does not match {}, the alert it was made from · {summary}",
+                form.alert_name
+            ));
+        }
+        Ok(summary)
     }
 
     pub(super) fn on_silence_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -693,10 +748,21 @@ impl App {
         } else {
             format!("comment: {first} (and {more} more line(s))")
         });
-        if let Ok(check) = &form.check
-            && let Some((_, matched)) = check.split_once(" · ")
-        {
-            lines.push(matched.to_string());
+        match &form.check {
+            Ok(check) => {
+                if let Some((_, matched)) = check.split_once(" · ") {
+                    lines.push(matched.to_string());
+                }
+            }
+            // The silence is whole, so what the check holds against it is a warning.
+            Err(warning) => {
+                let mut parts = warning.split(" · ");
+                let why = parts.next().unwrap_or("");
+                if let Some(matched) = parts.nth(1) {
+                    lines.push(matched.to_string());
+                }
+                lines.push(format!("✗ {why}"));
+            }
         }
         self.dialog = Some(Dialog::NewSilence {
             alertmanager: form.alertmanager.clone(),
@@ -1155,6 +1221,27 @@ mod tests {
         form.paste("1h\n30m");
         assert_eq!(first_line(&form.duration), "1h 30m");
         assert_eq!(form.duration_secs(), Ok(5400));
+    }
+
+    #[test]
+    fn a_label_value_the_field_cannot_hold_is_kept_until_edited() {
+        let mut weird = alert();
+        weird
+            .labels
+            .insert("alertname".into(), "Weird\u{1b}]0;x\u{7}".into());
+        let mut form = SilenceForm::open(&weird, "cern", "jdoe");
+        assert_eq!(first_line(&form.matchers[0].value), "Weird␛]0;x\u{fffd}");
+        assert!(form.matchers[0].keeps_label_value());
+        assert_eq!(form.matchers[0].matcher().value, "Weird\u{1b}]0;x\u{7}");
+        assert!(form.matchers[0].matcher().matches(&weird.labels));
+        // A plain value is sent as shown.
+        assert!(!form.matchers[1].keeps_label_value());
+
+        form.focus = SilenceField::Value(0);
+        clear(&mut form);
+        typed(&mut form, "Weird");
+        assert!(!form.matchers[0].keeps_label_value());
+        assert_eq!(form.matchers[0].matcher().value, "Weird");
     }
 
     #[test]
