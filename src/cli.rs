@@ -1,7 +1,8 @@
 //! The command line: subcommands, flags, and what each one does.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -288,24 +289,32 @@ pub fn main(cli: Cli) -> Result<i32> {
 
 /// `pandaops config check`: the config file, then the keymap, then the themes.
 fn check(cli: &Cli, paths: &Paths) -> i32 {
+    // The report is written at the end in one go, so a closed pipe (`| head -1`) is a quiet
+    // end rather than a panic in the middle.
+    let mut out = String::new();
     let (report, mut config_status) = config::run_check(paths, &process_env);
-    print!("{report}");
+    out.push_str(&report);
 
     // The values the console would start with, flags included, checked as it would check them.
     let loaded = config::load(paths, &process_env, &cli.overrides());
     if let Err(error) = &loaded
         && cli.has_overrides()
     {
-        println!("with the command-line flags: {error}");
+        let _ = writeln!(out, "with the command-line flags: {error}");
         config_status = config_status.max(config::EXIT_CHECK_FAILED);
     }
     if let Ok(loaded) = &loaded {
         let problems = semantic_problems(&loaded.config, &theme::names(Some(&paths.themes_dir())));
         for problem in &problems {
-            println!("{}: {problem}", paths.config_file.display());
+            let _ = writeln!(out, "{}: {problem}", paths.config_file.display());
         }
         if !problems.is_empty() {
             config_status = config_status.max(config::EXIT_CHECK_FAILED);
+        }
+    }
+    if let Ok(loaded) = &loaded {
+        for warning in missing_token_files(&loaded.config.sources) {
+            let _ = writeln!(out, "{}: {warning}", paths.config_file.display());
         }
     }
     let base = loaded
@@ -317,7 +326,7 @@ fn check(cli: &Cli, paths: &Paths) -> i32 {
     let (keymap_report, keymap_status) = keymap::check_report(&base, user_keymap);
     // The report quotes the user's file, which may hold anything.
     for line in keymap_report.lines() {
-        println!("{}", crate::ui::text::sanitize(line));
+        let _ = writeln!(out, "{}", crate::ui::text::sanitize(line));
     }
 
     let mut theme_status = 0;
@@ -333,16 +342,79 @@ fn check(cli: &Cli, paths: &Paths) -> i32 {
         ) {
             Ok((_, warnings)) => {
                 for warning in warnings {
-                    println!("theme {name}: warning: {warning}");
+                    let _ = writeln!(out, "theme {name}: warning: {warning}");
                 }
             }
             Err(error) => {
-                println!("theme {name}: error: {error}");
+                let _ = writeln!(out, "theme {name}: error: {error}");
                 theme_status = 1;
             }
         }
     }
-    config_status.max(keymap_status).max(theme_status)
+    let status = config_status.max(keymap_status).max(theme_status);
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => status,
+        Err(error) => {
+            eprintln!("pandaops: cannot write the report: {error}");
+            status.max(1)
+        }
+        Ok(()) => status,
+    }
+}
+
+/// Token files that are not there now: a warning, since a token is often written later (a
+/// refreshed token), and the source says so until it is.
+fn missing_token_files(sources: &config::Sources) -> Vec<String> {
+    let connections = sources
+        .alertmanager
+        .iter()
+        .map(|s| ("alertmanager", s.connection()))
+        .enumerate()
+        .chain(
+            sources
+                .prometheus
+                .iter()
+                .map(|s| ("prometheus", s.connection()))
+                .enumerate(),
+        )
+        .chain(
+            sources
+                .bigpanda
+                .iter()
+                .map(|s| ("bigpanda", s.connection()))
+                .enumerate(),
+        )
+        .chain(
+            sources
+                .panda
+                .iter()
+                .map(|s| ("panda", s.connection()))
+                .enumerate(),
+        )
+        .chain(
+            sources
+                .events
+                .iter()
+                .map(|s| ("events", s.connection()))
+                .enumerate(),
+        );
+    connections
+        .filter(|(_, (_, connection))| {
+            let file = connection.token_file.trim();
+            !file.is_empty() && !std::path::Path::new(file).is_file()
+        })
+        .map(|(index, (kind, connection))| {
+            format!(
+                "warning: sources.{kind}.{index}.token_file: no file {:?} now; the source will \
+                 say its token is missing until there is one",
+                connection.token_file.trim()
+            )
+        })
+        .collect()
 }
 
 /// Values that parse but name something that does not exist: a theme, a pane's sort column, a

@@ -788,3 +788,21 @@ async fn a_jobs_answer_cut_at_the_limit_says_how_many_the_window_holds() {
         "/errors/?json=&jobstatus=failed%7Cholding&hours=6&computingsite=CERN*&fields=jobSummary"
     );
 }
+
+#[tokio::test]
+async fn a_token_file_that_already_holds_the_scheme_sends_it_once() {
+    let (url, seen) = serve(|_| json("200 OK", "[]")).await.unwrap();
+    let key = token_file(&format!("token {KEY}"));
+    let mut settings = quick(TokenSource::File(key.path().to_path_buf()));
+    settings.token_scheme = "Token".to_string();
+    let endpoint = Arc::new(Endpoint::new("bigpanda", &url, settings).unwrap());
+    Bigpanda::new(endpoint, 3, "", 6, "", 10)
+        .tasks()
+        .await
+        .unwrap();
+    let head = seen.heads().pop().unwrap_or_default();
+    assert!(
+        head.contains(&format!("authorization: Token {KEY}\r\n")),
+        "{head}"
+    );
+}

@@ -801,12 +801,10 @@ impl App {
                     return Vec::new();
                 }
                 self.source_tasks.insert(event.source, tasks);
-                let merged = match self.source_tasks.len() {
-                    1 => self.source_tasks.values().flatten().cloned().collect(),
-                    _ => crate::sources::bigpanda::merge_tasks(
-                        self.source_tasks.values().map(Vec::as_slice),
-                    ),
-                };
+                // One row per task id, also when one source lists a task twice.
+                let merged = crate::sources::bigpanda::merge_tasks(
+                    self.source_tasks.values().map(Vec::as_slice),
+                );
                 if self.task_list.as_slice() == merged.as_slice() {
                     return Vec::new();
                 }

@@ -354,6 +354,33 @@ fn source_problems(config: &Config, locator: &Locator<'_>, document: &DeTable<'_
             }
         }
     }
+    for (index, source) in sources.bigpanda.iter().enumerate() {
+        // Each poll of the tasks asks for the list and up to 20 task details; of the jobs, the
+        // list and, when it is full, the error summary.
+        let tasks = source.feeds.iter().any(|feed| feed == "tasks");
+        let jobs = source.feeds.iter().any(|feed| feed == "jobs");
+        let per_poll = u64::from(tasks) * (1 + crate::sources::bigpanda::DETAILS_PER_POLL as u64)
+            + u64::from(jobs) * 2;
+        let per_hour = 3600 / source.refresh_secs.max(1) * per_poll;
+        if per_hour > 1000 {
+            let path =
+                ["sources", "bigpanda", &index.to_string(), "refresh_secs"].map(str::to_owned);
+            let least = (3600 * per_poll).div_ceil(1000);
+            let mut problem = locator.invalid_value(
+                document,
+                &path,
+                &format!(
+                    "expected at least {least}: each poll may make {per_poll} requests (the lists, \
+                     up to {} task details, an error summary), up to {per_hour} an hour, and \
+                     BigPanDA allows 1000 an hour per client",
+                    crate::sources::bigpanda::DETAILS_PER_POLL
+                ),
+                None,
+            );
+            problem.severity = Severity::Warning;
+            problems.push(problem);
+        }
+    }
     for (index, source) in sources.panda.iter().enumerate() {
         let path = |key: &str| ["sources", "panda", &index.to_string(), key].map(str::to_owned);
         if crate::sources::panda::check_filter(&source.task_filter).is_err() {

@@ -52,8 +52,13 @@ fn robust_score(window: &[f64], value: f64) -> Option<f64> {
     let center = median(window)?;
     let deviations: Vec<f64> = window.iter().map(|v| (v - center).abs()).collect();
     let mad = median(&deviations)? * MAD_TO_SIGMA;
+    // A flat window of zeros (nothing failed, say) has no spread and no level to judge a share
+    // of: the first non-zero value there is a change, not a measurable anomaly.
+    if mad == 0.0 && center == 0.0 {
+        return None;
+    }
     // A flat window has no spread; judge against a small share of its level instead.
-    let spread = mad.max(center.abs() * 0.02).max(1e-9);
+    let spread = mad.max(center.abs() * 0.02);
     Some((value - center) / spread)
 }
 
@@ -74,6 +79,17 @@ fn median(values: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_first_count_after_zeros_is_no_anomaly() {
+        let mut values = vec![0.0; 20];
+        values.push(12.0);
+        assert_eq!(detect(&values), Vec::new());
+        // A flat non-zero level still has a spread to judge against.
+        let mut level = vec![100.0; 20];
+        level.push(200.0);
+        assert_eq!(detect(&level).len(), 1);
+    }
 
     fn noisy(n: usize) -> Vec<f64> {
         (0..n)

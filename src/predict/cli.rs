@@ -169,14 +169,17 @@ fn download_tasks(
         }
         None => crate::sources::http::HttpSettings::default(),
     };
-    // A training pull is one large answer: give it room, whatever the polling source uses.
+    // A training pull is one large answer: it may take long as a whole, but a server that
+    // stops sending is given up on after the source's own read timeout.
     settings.total_timeout = settings
         .total_timeout
         .max(std::time::Duration::from_secs(600));
-    settings.read_timeout = settings
-        .read_timeout
-        .max(std::time::Duration::from_secs(120));
     settings.max_body_bytes = settings.max_body_bytes.max(1024 * 1024 * 1024);
+    eprintln!(
+        "{from}: downloading (giving up after {} s without data, {} s in all)",
+        settings.read_timeout.as_secs(),
+        settings.total_timeout.as_secs()
+    );
 
     let mut base = url.clone();
     base.set_path("/");

@@ -71,7 +71,9 @@ pub fn tasks_from_json(bytes: &[u8]) -> Result<Parsed<Task>, String> {
         Some(b'<') => return Err("expected JSON, found an HTML page".to_string()),
         Some(_) => {}
     }
-    let value: Value = serde_json::from_slice(bytes).map_err(|error| {
+    // A byte that is not UTF-8 (a Latin-1 name, say) costs its character, not the whole list.
+    let text = String::from_utf8_lossy(bytes);
+    let value: Value = serde_json::from_str(&text).map_err(|error| {
         if error.is_eof() {
             format!("the JSON breaks off (truncated answer?): {error}")
         } else {
@@ -703,6 +705,16 @@ mod tests {
             why("42"),
             "expected a JSON array of tasks or an object holding them"
         );
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_costs_its_character_not_the_list() {
+        let mut body = br#"[{"jeditaskid": 1, "taskname": "caf"#.to_vec();
+        body.push(0xe9);
+        body.extend_from_slice(br#" latin1"}, {"jeditaskid": 2}]"#);
+        let parsed = tasks_from_json(&body).expect("a list");
+        let names: Vec<&str> = parsed.items.iter().map(|t| t.taskname.as_str()).collect();
+        assert_eq!(names, ["caf\u{fffd} latin1", ""]);
     }
 
     #[test]

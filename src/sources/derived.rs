@@ -78,8 +78,14 @@ impl Window {
 }
 
 /// Every derived series over `window`. A bucket with nothing to measure is a gap (`NaN`) for
-/// times and rates, and zero for counts.
-pub fn derive(tasks: &[Task], jobs: &[FailedJob], window: Window) -> Vec<Series> {
+/// times and rates, and zero for counts; failed-job buckets that end before `jobs_since` (what
+/// the job sources were asked for) are gaps too, never zeros nobody counted.
+pub fn derive(
+    tasks: &[Task],
+    jobs: &[FailedJob],
+    window: Window,
+    jobs_since: Option<Timestamp>,
+) -> Vec<Series> {
     let buckets = window.buckets;
     let mut queuing: Vec<Vec<f64>> = vec![Vec::new(); buckets];
     let mut active: Vec<Vec<f64>> = vec![Vec::new(); buckets];
@@ -122,6 +128,13 @@ pub fn derive(tasks: &[Task], jobs: &[FailedJob], window: Window) -> Vec<Series>
     for job in jobs {
         if let Some(index) = window.bucket(job.modification_time) {
             failed_jobs[index] += 1.0;
+        }
+    }
+    if let Some(since) = jobs_since {
+        for (count, end) in failed_jobs.iter_mut().zip(window.times()) {
+            if end <= since {
+                *count = f64::NAN;
+            }
         }
     }
 
@@ -194,12 +207,20 @@ fn median(values: &mut [f64]) -> f64 {
 
 /// Puts the derived metrics between the sources and the app: returns the sender the sources
 /// should use; events reach `app` unchanged, followed by derived series when tasks or jobs
-/// change, and as time passes.
-pub fn interpose(app: mpsc::Sender<SourceEvent>) -> mpsc::Sender<SourceEvent> {
+/// change, and as time passes. `jobs_window` is how far back the job sources look, when they
+/// say (BigPanDA's `job_hours`); without it, failed jobs count from the oldest one seen. The
+/// derived series are stale while any of their inputs is, with its reason.
+pub fn interpose(
+    app: mpsc::Sender<SourceEvent>,
+    jobs_window: Option<SignedDuration>,
+) -> mpsc::Sender<SourceEvent> {
     let (sources, mut incoming) = mpsc::channel::<SourceEvent>(256);
     tokio::spawn(async move {
         let mut tasks: BTreeMap<String, Vec<Task>> = BTreeMap::new();
         let mut jobs: BTreeMap<String, Vec<FailedJob>> = BTreeMap::new();
+        // The health of each input (source, pane), to pass a stale input on.
+        let mut inputs: BTreeMap<(String, PaneId), SourceHealth> = BTreeMap::new();
+        let mut shown_health: Option<SourceHealth> = None;
         let waiting = SourceHealth::Loading {
             progress: Some("waiting for tasks or jobs".to_string()),
         };
@@ -225,6 +246,24 @@ pub fn interpose(app: mpsc::Sender<SourceEvent>) -> mpsc::Sender<SourceEvent> {
                             jobs.insert(event.source.clone(), list.clone());
                             changed = true;
                         }
+                        SourceEventKind::Health(health)
+                            if matches!(event.pane, PaneId::Tasks | PaneId::Triage) =>
+                        {
+                            inputs.insert((event.source.clone(), event.pane), health.clone());
+                            // A change of an input's health shows at once once series exist.
+                            if shown_health.is_some() {
+                                let health = combined(&inputs);
+                                if shown_health.as_ref() != Some(&health) {
+                                    shown_health = Some(health.clone());
+                                    if app.send(event).await.is_err()
+                                        || app.send(self::health(health)).await.is_err()
+                                    {
+                                        return;
+                                    }
+                                    continue;
+                                }
+                            }
+                        }
                         _ => {}
                     }
                     if app.send(event).await.is_err() {
@@ -241,9 +280,16 @@ pub fn interpose(app: mpsc::Sender<SourceEvent>) -> mpsc::Sender<SourceEvent> {
             last = tokio::time::Instant::now();
             let all_tasks: Vec<Task> = tasks.values().flatten().cloned().collect();
             let all_jobs: Vec<FailedJob> = jobs.values().flatten().cloned().collect();
-            let window = Window::ending(Timestamp::now());
-            let Ok(series) =
-                tokio::task::spawn_blocking(move || derive(&all_tasks, &all_jobs, window)).await
+            let now = Timestamp::now();
+            let window = Window::ending(now);
+            let jobs_since = match jobs_window {
+                Some(back) => now.checked_sub(back).ok(),
+                None => all_jobs.iter().map(|job| job.modification_time).min(),
+            };
+            let Ok(series) = tokio::task::spawn_blocking(move || {
+                derive(&all_tasks, &all_jobs, window, jobs_since)
+            })
+            .await
             else {
                 let failing = SourceHealth::Failing {
                     reason: "working out the series failed".to_string(),
@@ -258,16 +304,41 @@ pub fn interpose(app: mpsc::Sender<SourceEvent>) -> mpsc::Sender<SourceEvent> {
                 pane: PaneId::Metrics,
                 kind: SourceEventKind::Data(Feed::Series(series)),
             };
-            let fresh = SourceHealth::Fresh {
-                at: Timestamp::now(),
-                note: None,
-            };
-            if app.send(data).await.is_err() || app.send(health(fresh)).await.is_err() {
+            let health_now = combined(&inputs);
+            shown_health = Some(health_now.clone());
+            if app.send(data).await.is_err() || app.send(health(health_now)).await.is_err() {
                 return;
             }
         }
     });
     sources
+}
+
+/// The derived series' health: stale, with the first stale or failing input's reason, while any
+/// input is; fresh otherwise.
+fn combined(inputs: &BTreeMap<(String, PaneId), SourceHealth>) -> SourceHealth {
+    let troubled = inputs
+        .iter()
+        .find_map(|((source, _), health)| match health {
+            SourceHealth::Stale { since, reason, .. } => {
+                Some((*since, format!("{source}: {reason}")))
+            }
+            SourceHealth::Failing { reason } => {
+                Some((Timestamp::now(), format!("{source}: {reason}")))
+            }
+            _ => None,
+        });
+    match troubled {
+        Some((since, reason)) => SourceHealth::Stale {
+            since,
+            reason: format!("worked out from a stale input: {reason}"),
+            retry_at: None,
+        },
+        None => SourceHealth::Fresh {
+            at: Timestamp::now(),
+            note: None,
+        },
+    }
 }
 
 fn health(health: SourceHealth) -> SourceEvent {
@@ -395,7 +466,7 @@ mod tests {
                 Some("2026-12-03T03:00:00Z"),
             ),
         ];
-        let series = derive(&tasks, &[], window());
+        let series = derive(&tasks, &[], window(), None);
         let nan = f64::NAN;
         assert!(same(values(&series, "queuing"), &[30.0, nan, nan, 10.0]));
         assert!(same(values(&series, "active"), &[nan, nan, 2.0, 0.5]));
@@ -435,7 +506,7 @@ mod tests {
         );
         other.n_files_finished = Some(50);
         other.n_files_failed = Some(10);
-        let series = derive(&[busy, other], &jobs, window());
+        let series = derive(&[busy, other], &jobs, window(), None);
         assert!(same(values(&series, "failed_jobs"), &[2.0, 0.0, 0.0, 1.0]));
         let nan = f64::NAN;
         // 20 failed of 100 files in the tasks modified between 09:00 and 10:00.
@@ -446,8 +517,47 @@ mod tests {
     }
 
     #[test]
+    fn failed_jobs_before_the_sources_window_are_gaps_not_zeros() {
+        let jobs = [job(1, "2026-12-04T11:30:00Z")];
+        // The job source looked back from 10:00: the buckets ending by then were never asked.
+        let since = Some(at("2026-12-04T10:00:00Z"));
+        let series = derive(&[], &jobs, window(), since);
+        let nan = f64::NAN;
+        assert!(same(values(&series, "failed_jobs"), &[nan, nan, 0.0, 1.0]));
+    }
+
+    #[test]
+    fn a_stale_input_makes_the_derived_series_stale_with_its_reason() {
+        let mut inputs = BTreeMap::new();
+        inputs.insert(
+            ("bp".to_string(), PaneId::Tasks),
+            SourceHealth::Fresh {
+                at: at("2026-12-04T10:00:00Z"),
+                note: None,
+            },
+        );
+        assert!(matches!(combined(&inputs), SourceHealth::Fresh { .. }));
+        inputs.insert(
+            ("bp".to_string(), PaneId::Triage),
+            SourceHealth::Stale {
+                since: at("2026-12-04T10:03:29Z"),
+                reason: "HTTP 401".to_string(),
+                retry_at: None,
+            },
+        );
+        assert_eq!(
+            combined(&inputs),
+            SourceHealth::Stale {
+                since: at("2026-12-04T10:03:29Z"),
+                reason: "worked out from a stale input: bp: HTTP 401".to_string(),
+                retry_at: None,
+            }
+        );
+    }
+
+    #[test]
     fn nothing_to_measure_gives_gaps_and_zero_counts() {
-        let series = derive(&[], &[], window());
+        let series = derive(&[], &[], window(), None);
         assert_eq!(series.len(), 5);
         assert!(values(&series, "queuing").iter().all(|v| v.is_nan()));
         assert_eq!(values(&series, "failed_jobs"), [0.0; 4]);
@@ -456,7 +566,7 @@ mod tests {
     #[tokio::test]
     async fn events_pass_through_and_series_follow_new_tasks() {
         let (app_tx, mut app_rx) = mpsc::channel(16);
-        let sources = interpose(app_tx);
+        let sources = interpose(app_tx, None);
         let now = Timestamp::now();
         let started = now
             .checked_sub(SignedDuration::from_mins(30))

@@ -503,12 +503,21 @@ impl Endpoint {
             .request(method, url)
             .header(header::ACCEPT, "application/json");
         if let Some(token) = &token {
-            let mut value =
-                HeaderValue::from_str(&format!("{} {}", self.settings.token_scheme, token.0))
-                    .map_err(|_| HttpError::Setup {
-                        endpoint: endpoint.clone(),
-                        reason: "the token has characters that cannot go in an HTTP header".into(),
-                    })?;
+            // A token file that already holds the scheme ("Token abc…") is sent as it is meant.
+            let scheme = &self.settings.token_scheme;
+            let bare = token
+                .0
+                .get(..scheme.len() + 1)
+                .filter(|head| {
+                    head.ends_with(' ') && head[..scheme.len()].eq_ignore_ascii_case(scheme)
+                })
+                .map_or(token.0.as_str(), |head| token.0[head.len()..].trim_start());
+            let mut value = HeaderValue::from_str(&format!("{scheme} {bare}")).map_err(|_| {
+                HttpError::Setup {
+                    endpoint: endpoint.clone(),
+                    reason: "the token has characters that cannot go in an HTTP header".into(),
+                }
+            })?;
             value.set_sensitive(true);
             request = request.header(header::AUTHORIZATION, value);
         }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::config;
@@ -215,7 +215,24 @@ impl Sources {
             || !configured.file.is_empty();
         let events = if configured.prometheus.is_empty() && feeds_tasks_or_jobs {
             fed.push(PaneId::Metrics);
-            derived::interpose(events)
+            // BigPanDA says how far back it asks for failed jobs; a saved file does not.
+            let jobs_window = match configured
+                .file
+                .iter()
+                .any(|file| !file.jobs.trim().is_empty())
+            {
+                true => None,
+                false => configured
+                    .bigpanda
+                    .iter()
+                    .filter(|source| source.feeds.iter().any(|feed| feed == "jobs"))
+                    .map(|source| source.job_hours)
+                    .max()
+                    .map(|hours| {
+                        SignedDuration::from_hours(i64::try_from(hours.min(24 * 366)).unwrap_or(24))
+                    }),
+            };
+            derived::interpose(events, jobs_window)
         } else {
             events
         };

@@ -24,7 +24,7 @@ pub fn open_envelope(endpoint: &str, body: &[u8]) -> Result<Value, HttpError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(body_error("the answer is empty".to_string()));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|error| {
+    let value: Value = serde_json::from_str(&String::from_utf8_lossy(body)).map_err(|error| {
         body_error(if error.is_eof() {
             format!("the JSON breaks off (truncated answer?): {error}")
         } else {

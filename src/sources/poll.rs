@@ -95,6 +95,8 @@ pub async fn run<F, Fut>(
     loop {
         let fetching = fetch();
         tokio::pin!(fetching);
+        // The most received by one answer of this poll: the list, not a small request after it.
+        let mut peak = 0;
         let outcome = loop {
             tokio::select! {
                 outcome = &mut fetching => break outcome,
@@ -103,9 +105,11 @@ pub async fn run<F, Fut>(
                         .received
                         .as_ref()
                         .map_or(0, |received| received.load(Ordering::Relaxed));
-                    if received == 0 {
+                    peak = received.max(peak);
+                    if peak == 0 {
                         continue;
                     }
+                    let received = peak;
                     let progress = SourceHealth::Loading {
                         progress: Some(format!("{:.1} MB received", received as f64 / 1e6)),
                     };
