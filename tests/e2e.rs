@@ -551,3 +551,23 @@ fn keys_are_answered_while_every_source_hangs() {
     assert_eq!(console.wait_exit(WAIT), 0);
     assert_restored(&console);
 }
+
+/// `config check | head -0`: the reader is gone before the report is written, and the check
+/// ends quietly instead of panicking on the closed pipe.
+#[test]
+fn config_check_into_a_closed_pipe_ends_quietly() {
+    let home = support::TempHome::new();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pandaops"))
+        .args(["config", "check"])
+        .env_clear()
+        .envs(home.env("xterm"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

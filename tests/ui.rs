@@ -2376,6 +2376,60 @@ fn read_only_refuses_silences_and_triage_decisions_and_sends_nothing() {
 }
 
 #[test]
+fn a_series_of_infinities_shows_its_last_value_and_clipped_marks() {
+    let mut app = app();
+    app.update(Message::Resize(120, 40));
+    let times: Vec<Timestamp> = (0..6).map(|i| at((i - 6) * 60)).collect();
+    let series = |id: &str, title: &str, values: Vec<f64>| Series {
+        id: id.into(),
+        title: title.into(),
+        unit: "%".into(),
+        times: times.clone(),
+        values,
+    };
+    feed(
+        &mut app,
+        PaneId::Metrics,
+        Feed::Series(vec![
+            series("a", "All infinite", vec![f64::INFINITY; 6]),
+            series(
+                "b",
+                "Ends infinite",
+                vec![
+                    f64::NAN,
+                    f64::NAN,
+                    f64::NAN,
+                    f64::NEG_INFINITY,
+                    f64::NAN,
+                    f64::INFINITY,
+                ],
+            ),
+            series("c", "All gaps", vec![f64::NAN; 6]),
+        ]),
+    );
+    key(&mut app, KeyCode::Char('4'));
+    key(&mut app, KeyCode::Char('z'));
+    let screen = render_app(&app, 120, 40);
+    let line_after = |heading: &str| {
+        let mut lines = screen.lines();
+        lines.find(|line| line.contains(heading));
+        lines.next().unwrap_or_default().to_string()
+    };
+    assert!(
+        screen.contains("All infinite  last +Inf %  no finite value"),
+        "{screen}"
+    );
+    assert!(line_after("All infinite").contains("↑↑↑↑↑↑"), "{screen}");
+    assert!(
+        screen.contains("Ends infinite  last +Inf %  no finite value"),
+        "{screen}"
+    );
+    assert!(line_after("Ends infinite").contains("···↓·↑"), "{screen}");
+    assert!(screen.contains("All gaps  no data"), "{screen}");
+    assert!(line_after("All gaps").contains("······"), "{screen}");
+}
+
+#[test]
 fn a_deployment_lacking_branch_user_or_commit_reads_without_empty_parts() {
     let event = |branch: &str, host: &str, user: &str, commit: Option<&str>| {
         pandaops::domain::DeploymentEvent {
@@ -2398,4 +2452,27 @@ fn a_deployment_lacking_branch_user_or_commit_reads_without_empty_parts() {
         "panda-server upgrade on aipanda123"
     );
     assert_eq!(words(&event("", "", "", Some(""))), "panda-server upgrade");
+}
+
+#[test]
+fn a_task_listed_twice_by_one_source_is_one_row_the_latest() {
+    let mut app = app();
+    app.update(Message::Resize(120, 40));
+    let mut older = task(7, "first listing", "running", None);
+    older.modification_time = Some(at(-600));
+    let mut newer = task(7, "second listing", "finished", None);
+    newer.modification_time = Some(at(-60));
+    feed(
+        &mut app,
+        PaneId::Tasks,
+        Feed::Tasks(vec![older, newer, task(8, "other", "running", None)]),
+    );
+    let names: Vec<String> = app
+        .tasks
+        .rows()
+        .iter()
+        .map(|row| row.task.taskname.clone())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.contains(&"second listing".to_string()), "{names:?}");
 }
