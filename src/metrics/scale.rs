@@ -43,22 +43,18 @@ pub fn bars_excluding(values: &[f64], levels: u64, outliers: &[usize]) -> Vec<Ba
         .filter(|(index, _)| outliers.binary_search(index).is_err())
         .map(|(_, value)| *value)
         .collect();
-    let Some((low, high)) = finite_range(&kept).or_else(|| finite_range(values)) else {
-        return values.iter().map(|_| Bar::Gap).collect();
-    };
-    let bottom = low;
-    let span = (high - bottom).max(f64::EPSILON);
+    // With no finite value there is no scale, but the infinities are still clipped, not gaps.
+    let range = finite_range(&kept).or_else(|| finite_range(values));
 
     values
         .iter()
         .map(|&v| {
-            if v.is_nan() {
-                Bar::Gap
-            } else if v == f64::INFINITY {
+            if v == f64::INFINITY {
                 Bar::ClippedHigh
             } else if v == f64::NEG_INFINITY {
                 Bar::ClippedLow
-            } else {
+            } else if let (false, Some((bottom, high))) = (v.is_nan(), range) {
+                let span = (high - bottom).max(f64::EPSILON);
                 let level = ((v - bottom) / span * levels as f64).round();
                 // At least one step above the lowest value, so any rise stays visible.
                 let level = if v > bottom && level < 1.0 {
@@ -67,6 +63,8 @@ pub fn bars_excluding(values: &[f64], levels: u64, outliers: &[usize]) -> Vec<Ba
                     level
                 };
                 Bar::Level(level.clamp(0.0, levels as f64) as u64)
+            } else {
+                Bar::Gap
             }
         })
         .collect()
@@ -93,6 +91,14 @@ mod tests {
     fn an_all_nan_series_is_all_gaps() {
         assert_eq!(bars(&[f64::NAN, f64::NAN], 8), vec![Bar::Gap, Bar::Gap]);
         assert_eq!(finite_range(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn infinities_are_clipped_even_without_a_finite_value() {
+        assert_eq!(
+            bars(&[f64::INFINITY, f64::NAN, f64::NEG_INFINITY], 8),
+            vec![Bar::ClippedHigh, Bar::Gap, Bar::ClippedLow]
+        );
     }
 
     #[test]

@@ -70,6 +70,13 @@ fn draw_series(buf: &mut Buffer, area: Rect, app: &App, row: &SeriesRow, selecte
             number(Some(low)),
             number(Some(high))
         ),
+        // Infinities are data too: an all-+Inf series says so rather than "no data".
+        None if series.values.iter().any(|v| v.is_infinite()) => format!(
+            "{marker}{}  last {} {}  no finite value{anomalies}",
+            series.title,
+            number(row.last()),
+            series.unit
+        ),
         None => format!("{marker}{}  no data", series.title),
     };
     let heading_style = if selected {
