@@ -2430,6 +2430,52 @@ fn a_series_of_infinities_shows_its_last_value_and_clipped_marks() {
 }
 
 #[test]
+fn the_deployment_strip_grows_when_the_alerts_pane_is_zoomed() {
+    let mut app = loaded_app();
+    let events: Vec<DeploymentEvent> = (0..30)
+        .map(|i| DeploymentEvent {
+            id: format!("e{i}"),
+            at: at(-60 * (i + 1)),
+            component: "panda-jedi".into(),
+            branch: "master".into(),
+            host: format!("aipanda{i:03}.cern.ch"),
+            user: "jdoe".into(),
+            commit: None,
+        })
+        .collect();
+    feed(&mut app, PaneId::Alerts, Feed::Events(events));
+    let shown = |screen: &str| {
+        screen
+            .lines()
+            .filter(|line| line.contains("panda-jedi@master"))
+            .count()
+    };
+
+    // In the grid the strip keeps its four events.
+    assert_eq!(shown(&render_app(&app, 120, 40)), 4);
+
+    // Zoomed to 120 by 40 the pane is 36 rows inside: a third goes to the heading and 11
+    // events, the table keeps the other 24 rows, first.
+    key(&mut app, KeyCode::Char('z'));
+    let screen = render_app(&app, 120, 40);
+    assert_eq!(shown(&screen), 11, "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    let heading = lines
+        .iter()
+        .position(|line| line.contains("Deployments (30)"))
+        .expect("the strip heading");
+    let table = lines
+        .iter()
+        .position(|line| line.contains("PandaServerDown"))
+        .expect("the alerts");
+    assert!(table < heading, "{screen}");
+    assert!(
+        lines[heading + 1].contains("aipanda000.cern.ch"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn a_deployment_lacking_branch_user_or_commit_reads_without_empty_parts() {
     let event = |branch: &str, host: &str, user: &str, commit: Option<&str>| {
         pandaops::domain::DeploymentEvent {

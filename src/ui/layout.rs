@@ -12,7 +12,8 @@ pub const MIN_HEIGHT: u16 = 15;
 pub const GRID_WIDTH: u16 = 120;
 pub const GRID_HEIGHT: u16 = 35;
 
-/// Lines of the deployment-event strip at the bottom of the Alerts pane.
+/// Events the deployment strip at the bottom of the Alerts pane shows at least; a taller pane
+/// gives it up to a third of its height.
 pub const EVENT_LINES: u16 = 4;
 /// Lines one series takes in the Metrics pane: a heading, the sparkline and the marker line.
 pub const SERIES_LINES: u16 = 3;
@@ -83,14 +84,17 @@ pub fn inner(area: Rect) -> Rect {
     }
 }
 
-/// Splits the inside of the Alerts pane into the alert table and the event strip.
+/// Splits the inside of the Alerts pane into the alert table and the event strip (a heading and
+/// its events). The table comes first: it keeps two thirds of the height, and the strip grows
+/// beyond [`EVENT_LINES`] events only into the third left.
 pub fn alerts_split(inner: Rect) -> (Rect, Option<Rect>) {
     if inner.height < EVENT_LINES + 6 {
         return (inner, None);
     }
-    let [table, events] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(EVENT_LINES + 1)]).areas(inner);
-    (table, Some(events))
+    let events = (inner.height / 3).saturating_sub(1).max(EVENT_LINES);
+    let [table, strip] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(events + 1)]).areas(inner);
+    (table, Some(strip))
 }
 
 /// How many rows a pane's list shows: what the app scrolls by.
@@ -107,6 +111,19 @@ pub fn viewport_rows(pane: PaneId, area: Rect) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_event_strip_grows_with_the_pane_but_the_table_keeps_two_thirds() {
+        let split = |height| {
+            let (table, strip) = alerts_split(Rect::new(0, 0, 80, height));
+            (table.height, strip.map(|strip| strip.height))
+        };
+        assert_eq!(split(9), (9, None));
+        assert_eq!(split(10), (5, Some(5)));
+        assert_eq!(split(17), (12, Some(5)));
+        assert_eq!(split(36), (24, Some(12)));
+        assert_eq!(split(60), (40, Some(20)));
+    }
 
     #[test]
     fn every_size_gives_a_layout_without_overflow() {
