@@ -2476,6 +2476,50 @@ fn the_deployment_strip_grows_when_the_alerts_pane_is_zoomed() {
 }
 
 #[test]
+fn deployments_not_from_today_show_their_date() {
+    let mut app = loaded_app();
+    let event = |id: &str, at: Timestamp, host: &str| DeploymentEvent {
+        id: id.into(),
+        at,
+        component: "panda-server".into(),
+        branch: "master".into(),
+        host: host.into(),
+        user: "jdoe".into(),
+        commit: None,
+    };
+    let future = "2099-01-01T00:00:00Z".parse().expect("a timestamp");
+    feed(
+        &mut app,
+        PaneId::Alerts,
+        Feed::Events(vec![
+            event("future", future, "aipanda001"),
+            event("today", at(-3600), "aipanda002"),
+            event("yesterday", at(-13 * 3600), "aipanda003"),
+        ]),
+    );
+    let screen = render_app(&app, 120, 40);
+    let line = |host: &str| {
+        screen
+            .lines()
+            .find(|line| line.contains(host))
+            .map(|line| line.trim_start_matches('┃').to_string())
+            .expect("the event is shown")
+    };
+    assert!(
+        line("aipanda001").starts_with("2099-01-01 00:00 panda-server@master"),
+        "{screen}"
+    );
+    assert!(
+        line("aipanda002").starts_with("11:00:00 panda-server@master"),
+        "{screen}"
+    );
+    assert!(
+        line("aipanda003").starts_with("2026-12-02 23:00 panda-server@master"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn a_deployment_lacking_branch_user_or_commit_reads_without_empty_parts() {
     let event = |branch: &str, host: &str, user: &str, commit: Option<&str>| {
         pandaops::domain::DeploymentEvent {

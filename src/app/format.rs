@@ -7,6 +7,17 @@ pub fn clock(at: Timestamp) -> String {
     at.strftime("%H:%M:%S").to_string()
 }
 
+/// When an event happened, as the strips show it: `12:03:10` on the day of `now` (UTC), else
+/// with its date, `2026-12-02 23:59`, so a day-old or future-dated event is not read as today's.
+pub fn event_time(now: Timestamp, at: Timestamp) -> String {
+    let utc = jiff::tz::TimeZone::UTC;
+    if at.to_zoned(utc.clone()).date() == now.to_zoned(utc).date() {
+        clock(at)
+    } else {
+        at.strftime("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
 /// `2026-12-03 12:03:10 UTC`.
 pub fn datetime(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()
@@ -83,5 +94,14 @@ mod tests {
     fn clock_is_utc() {
         assert_eq!(clock(at(3 * 3600 + 5)), "03:00:05");
         assert_eq!(datetime(at(0)), "1970-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn events_not_from_today_carry_their_date() {
+        let now = at(86_400 + 12 * 3600);
+        assert_eq!(event_time(now, at(86_400)), "00:00:00");
+        assert_eq!(event_time(now, at(2 * 86_400 - 1)), "23:59:59");
+        assert_eq!(event_time(now, at(86_400 - 1)), "1970-01-01 23:59");
+        assert_eq!(event_time(now, at(2 * 86_400)), "1970-01-03 00:00");
     }
 }

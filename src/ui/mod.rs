@@ -19,7 +19,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
 use crate::action::Action;
-use crate::app::format::clock;
+use crate::app::format::{clock, event_time};
 use crate::app::{AlertsView, App, InputKind, Overlay};
 use crate::domain::{PaneId, SourceHealth};
 use crate::keymap::Context;
@@ -407,7 +407,7 @@ fn draw_events(buf: &mut ratatui::buffer::Buffer, area: Rect, app: &App) {
         let Ok(offset) = u16::try_from(line + 1) else {
             break;
         };
-        let text = format!("{} {}", clock(event.at), event_words(event));
+        let text = format!("{} {}", event_time(app.now, event.at), event_words(event));
         buf.set_line(
             area.x,
             area.y + offset,
