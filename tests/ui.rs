@@ -2520,6 +2520,34 @@ fn deployments_not_from_today_show_their_date() {
 }
 
 #[test]
+fn read_only_hints_leave_out_the_keys_it_refuses() {
+    let status_line = |app: &App| {
+        render_app(app, 200, 40)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut app = silence_app();
+    feed(&mut app, PaneId::Triage, Feed::FailedJobs(jobs()));
+    assert!(
+        status_line(&app).starts_with("  n silence  X expire  v silences  ? help"),
+        "{}",
+        status_line(&app)
+    );
+
+    app.read_only = true;
+    let alerts = status_line(&app);
+    assert!(alerts.starts_with("  v silences  ? help"), "{alerts}");
+    key(&mut app, KeyCode::Char('3'));
+    let triage = status_line(&app);
+    for refused in ["confirm", "reject", "edit", "bulk", "undo"] {
+        assert!(!triage.contains(refused), "{refused}: {triage}");
+    }
+    assert!(triage.contains(" queue  ? help"), "{triage}");
+}
+
+#[test]
 fn a_deployment_lacking_branch_user_or_commit_reads_without_empty_parts() {
     let event = |branch: &str, host: &str, user: &str, commit: Option<&str>| {
         pandaops::domain::DeploymentEvent {

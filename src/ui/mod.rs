@@ -541,6 +541,14 @@ fn hints(app: &App, width: usize) -> String {
             .first_key_label(context, action)
             .map(|key| format!("{key} {label}"))
     };
+    // A key that changes something is not offered where read-only mode refuses it.
+    let change = |action: Action, label: &str| {
+        if app.read_only {
+            None
+        } else {
+            hint(Context::Table, action, label)
+        }
+    };
     // In Triage its own keys come first, so a narrow terminal still shows them.
     let mut parts: Vec<String> = Vec::new();
     if app.focus == PaneId::Alerts {
@@ -550,8 +558,8 @@ fn hints(app: &App, width: usize) -> String {
         };
         parts.extend(
             [
-                hint(Context::Table, Action::NewSilence, "silence"),
-                hint(Context::Table, Action::ExpireSilence, "expire"),
+                change(Action::NewSilence, "silence"),
+                change(Action::ExpireSilence, "expire"),
                 hint(Context::Table, Action::QueueNext, view),
             ]
             .into_iter()
@@ -561,11 +569,11 @@ fn hints(app: &App, width: usize) -> String {
     if app.focus == PaneId::Triage {
         parts.extend(
             [
-                hint(Context::Table, Action::Confirm, "confirm"),
-                hint(Context::Table, Action::Reject, "reject"),
-                hint(Context::Table, Action::Edit, "edit"),
-                hint(Context::Table, Action::BulkApply, "bulk"),
-                hint(Context::Table, Action::Undo, "undo"),
+                change(Action::Confirm, "confirm"),
+                change(Action::Reject, "reject"),
+                change(Action::Edit, "edit"),
+                change(Action::BulkApply, "bulk"),
+                change(Action::Undo, "undo"),
                 hint(Context::Table, Action::QueueNext, "queue"),
             ]
             .into_iter()
