@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -15,13 +16,22 @@ use crate::predict::{self, Predictor, Report, store};
 
 /// Tasks of the demo's history the console trains on when it has no model file.
 const CONSOLE_DEMO_TASKS: usize = predict::data::DEFAULT_DEMO_TASKS;
+/// At most one progress note this often. Each note redraws the title, and a key pressed just
+/// after a frame waits for the next frame; notes every few tens of milliseconds kept the console
+/// at its frame limit while it trained, and keys waited for it.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 /// Starts finding the model: `model_path` first, else training on the demo seeded with `seed`.
 pub fn start(model_path: PathBuf, seed: u64, answers: mpsc::Sender<Message>) {
     let spawned = std::thread::Builder::new()
         .name("model".to_string())
         .spawn(move || {
+            let mut last_note: Option<Instant> = None;
             let progress = |note: String| {
+                if last_note.is_some_and(|at| at.elapsed() < PROGRESS_EVERY) {
+                    return;
+                }
+                last_note = Some(Instant::now());
                 let _ = answers.blocking_send(Message::Model(ModelEvent::Progress(note)));
             };
             let event = match load_or_train(&model_path, seed, progress) {
