@@ -16,7 +16,7 @@ use pandaops::domain::{DeploymentEvent, Feed, PaneId, SourceEvent, SourceEventKi
 use pandaops::sources::Sources;
 use pandaops::sources::events::EventsEndpoint;
 use pandaops::sources::http::{HttpError, HttpSettings};
-use server::{Step, json, response, serve};
+use server::{Step, json, next_event, response, serve};
 use tokio::sync::mpsc;
 
 fn quick() -> HttpSettings {
@@ -222,22 +222,6 @@ async fn html_empty_and_cut_off_answers_are_errors() {
              one; found an object with keys status"
         )
     );
-}
-
-async fn next_event(
-    events: &mut mpsc::Receiver<SourceEvent>,
-    wanted: impl Fn(&SourceEvent) -> bool,
-) -> SourceEvent {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .expect("no such event in time")
-            .expect("the sources stopped");
-        if wanted(&event) {
-            return event;
-        }
-    }
 }
 
 fn hosts(event: &SourceEvent) -> Vec<String> {

@@ -17,7 +17,7 @@ use pandaops::sources::bigpanda::Bigpanda;
 use pandaops::sources::http::{Endpoint, HttpError, HttpSettings, TokenSource};
 use pandaops::sources::panda::Panda;
 use pandaops::sources::{Sources, bigpanda_from, panda_from};
-use server::{Step, json, response, serve};
+use server::{Step, json, next_event, response, serve};
 use tokio::sync::mpsc;
 
 const KEY: &str = "bigpanda-KEY-777-never-show-me";
@@ -438,22 +438,6 @@ fn a_panda_filter_that_is_not_a_json_object_is_refused_at_start() {
         error.starts_with("panda: task_filter is not JSON"),
         "{error}"
     );
-}
-
-async fn next_event(
-    events: &mut mpsc::Receiver<SourceEvent>,
-    wanted: impl Fn(&SourceEvent) -> bool,
-) -> SourceEvent {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .expect("no such event in time")
-            .expect("the sources stopped");
-        if wanted(&event) {
-            return event;
-        }
-    }
 }
 
 #[tokio::test]

@@ -349,12 +349,7 @@ impl EditForm {
         if self.focus != Field::Note {
             return false;
         }
-        let row = self.note.cursor().0;
-        if down {
-            row + 1 < self.note.lines().len()
-        } else {
-            row > 0
-        }
+        arrow_stays_in(&self.note, down)
     }
 
     /// Types pasted text into the focused field: kept as lines in the note, one line elsewhere;
@@ -623,4 +618,14 @@ pub(super) fn note_area(text: &str) -> TextArea<'static> {
 
 pub(super) fn first_line(area: &TextArea<'_>) -> String {
     area.lines().first().cloned().unwrap_or_default()
+}
+/// Whether the up or down arrow moves within a multi-line text area (there is a line that way)
+/// rather than to the next or previous field.
+pub fn arrow_stays_in(area: &TextArea<'_>, down: bool) -> bool {
+    let row = area.cursor().0;
+    if down {
+        row + 1 < area.lines().len()
+    } else {
+        row > 0
+    }
 }

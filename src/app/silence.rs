@@ -316,12 +316,7 @@ impl SilenceForm {
         if self.focus != SilenceField::Comment {
             return false;
         }
-        let row = self.comment.cursor().0;
-        if down {
-            row + 1 < self.comment.lines().len()
-        } else {
-            row > 0
-        }
+        super::edit::arrow_stays_in(&self.comment, down)
     }
 
     /// Types pasted text into the focused field: kept as lines in the comment, one line

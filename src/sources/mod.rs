@@ -558,13 +558,7 @@ impl Sources {
         async move {
             match target? {
                 SilenceTarget::Demo(demo) => {
-                    let (reply, answer) = oneshot::channel();
-                    demo.send(DemoCommand::CreateSilence { silence, reply })
-                        .await
-                        .map_err(|_| "the demo has stopped".to_string())?;
-                    answer
-                        .await
-                        .map_err(|_| "the demo has stopped".to_string())?
+                    ask_demo(&demo, |reply| DemoCommand::CreateSilence { silence, reply }).await
                 }
                 SilenceTarget::Server(server) => {
                     let created = server.create_silence(&silence).await;
@@ -592,13 +586,7 @@ impl Sources {
         async move {
             match target? {
                 SilenceTarget::Demo(demo) => {
-                    let (reply, answer) = oneshot::channel();
-                    demo.send(DemoCommand::ExpireSilence { id, reply })
-                        .await
-                        .map_err(|_| "the demo has stopped".to_string())?;
-                    answer
-                        .await
-                        .map_err(|_| "the demo has stopped".to_string())?
+                    ask_demo(&demo, |reply| DemoCommand::ExpireSilence { id, reply }).await
                 }
                 SilenceTarget::Server(server) => {
                     let expired = server.expire_silence(&id).await;
@@ -648,6 +636,19 @@ impl Sources {
 }
 
 /// Where a silence is created or expired.
+/// Sends the demo a command carrying a reply channel, and waits for its answer.
+async fn ask_demo<T>(
+    demo: &mpsc::Sender<DemoCommand>,
+    command: impl FnOnce(oneshot::Sender<Result<T, String>>) -> DemoCommand,
+) -> Result<T, String> {
+    let stopped = |_| "the demo has stopped".to_string();
+    let (reply, answer) = oneshot::channel();
+    demo.send(command(reply)).await.map_err(stopped)?;
+    answer
+        .await
+        .map_err(|_| "the demo has stopped".to_string())?
+}
+
 enum SilenceTarget {
     Demo(mpsc::Sender<DemoCommand>),
     Server(Arc<Alertmanager>),

@@ -1,7 +1,7 @@
 //! A tiny local HTTP server that answers from a script, to test clients against real sockets:
 //! it can hang, trickle, cut bodies short or serve anything else a test writes.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -106,4 +106,21 @@ pub fn json(status: &str, body: &str) -> Vec<Step> {
         &[("content-type", "application/json")],
         body.as_bytes(),
     ))]
+}
+
+/// The next event a source sends that `wanted` accepts, within 20 s.
+pub async fn next_event(
+    events: &mut tokio::sync::mpsc::Receiver<pandaops::domain::SourceEvent>,
+    wanted: impl Fn(&pandaops::domain::SourceEvent) -> bool,
+) -> pandaops::domain::SourceEvent {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("no such event in time")
+            .expect("the sources stopped");
+        if wanted(&event) {
+            return event;
+        }
+    }
 }
